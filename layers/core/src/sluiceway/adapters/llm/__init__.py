@@ -1,0 +1,1 @@
+"""Model access through litellm: the router adapter and the offline local provider."""

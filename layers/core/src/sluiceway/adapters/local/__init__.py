@@ -1,0 +1,1 @@
+"""Adapters for the embedded runtime that need no server: the local bucket."""

@@ -1,0 +1,1 @@
+"""Postgres adapters: connection handling, migrations, the state store and the vector store."""

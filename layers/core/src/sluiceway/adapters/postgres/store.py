@@ -1,0 +1,212 @@
+"""The Postgres state store: tasks, checkpoints, events, documents (one SQL text for all servers)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from psycopg.types.json import Jsonb
+
+from sluiceway.adapters.postgres.db import Database, Row, q
+from sluiceway.domain.tasks import StepProgress, Task
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sluiceway.ports import DocumentRecord, StepRecord
+
+
+class PostgresStateStore:
+    """Implements the ``StateStore`` port, plus the task operations the runtimes and CLI use."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # Durable steps ------------------------------------------------------------------------------
+
+    def get_checkpoint(self, task_id: str, step: str, item: str) -> dict[str, Any] | None:
+        row = self.db.fetch_one("get_checkpoint", task_id=task_id, step=step, item=item)
+        return None if row is None else dict(row["output"])
+
+    def _event(
+        self, task_id: str, kind: str, step: str | None, item: str | None, **detail: Any
+    ) -> None:
+        self.db.execute(
+            "add_event", task_id=task_id, kind=kind, step=step, item=item, detail=Jsonb(detail)
+        )
+
+    def step_started(self, task_id: str, step: str, item: str) -> None:
+        self._event(task_id, "step.started", step, item)
+
+    def step_resumed(self, task_id: str, step: str, item: str) -> None:
+        self._event(task_id, "step.resumed", step, item)
+
+    def step_failed(self, task_id: str, step: str, item: str, error: str, message: str) -> None:
+        self._event(task_id, "step.failed", step, item, error=error, message=message)
+
+    def step_succeeded(
+        self,
+        task_id: str,
+        step: str,
+        item: str,
+        record: StepRecord | None,
+        started_at: datetime | None,
+    ) -> None:
+        usage = record.usage if record else None
+        with self.db.connection() as conn:
+            if record is not None:
+                conn.execute(
+                    q("save_checkpoint"),
+                    {
+                        "task_id": task_id,
+                        "step": step,
+                        "item": item,
+                        "output": Jsonb(record.output),
+                        "model": usage.model if usage else None,
+                        "tokens_in": usage.tokens_in if usage else None,
+                        "tokens_out": usage.tokens_out if usage else None,
+                        "cost_usd": usage.cost_usd if usage else None,
+                        "started_at": started_at,
+                    },
+                )
+            conn.execute(
+                q("add_event"),
+                {
+                    "task_id": task_id,
+                    "kind": "step.succeeded",
+                    "step": step,
+                    "item": item,
+                    "detail": Jsonb({"model": usage.model} if usage else {}),
+                },
+            )
+
+    # Documents ----------------------------------------------------------------------------------
+
+    def save_document(self, doc: DocumentRecord) -> None:
+        self.db.execute("upsert_document", **vars(doc))
+
+    def set_document_type(self, task_id: str, document_type: str) -> None:
+        self.db.execute("set_document_type", task_id=task_id, document_type=document_type)
+
+    def set_document_fields(self, task_id: str, fields: dict[str, Any]) -> None:
+        self.db.execute("set_document_fields", task_id=task_id, fields=Jsonb(fields))
+
+    def get_document(self, task_id: str) -> Row | None:
+        return self.db.fetch_one("get_document", task_id=task_id)
+
+    def record_result(self, task_id: str, result: dict[str, Any], document_type: str) -> None:
+        self.db.execute(
+            "record_result", id=task_id, result=Jsonb(result), document_type=document_type
+        )
+
+    def record_error(self, task_id: str, error: str, cause: str | None) -> None:
+        self.db.execute("record_error", id=task_id, error=error, cause=cause)
+
+    def task_cost(self, task_id: str) -> float:
+        with self.db.connection() as conn:
+            row = conn.execute(
+                "SELECT coalesce(sum(cost_usd), 0) AS cost FROM step_checkpoints WHERE task_id = %s",
+                (task_id,),
+            ).fetchone()
+        return float(row["cost"]) if row else 0.0
+
+    # Tasks --------------------------------------------------------------------------------------
+
+    def create_task(
+        self,
+        task_id: str,
+        tenant_id: str,
+        pipeline: str,
+        input: dict[str, Any],
+        source_name: str | None,
+    ) -> None:
+        self.db.execute(
+            "insert_task",
+            id=task_id,
+            tenant_id=tenant_id,
+            pipeline=pipeline,
+            input=Jsonb(input),
+            source_name=source_name,
+        )
+
+    def ensure_manual_task(self, task_id: str, tenant_id: str, input: dict[str, Any]) -> None:
+        self.db.execute("ensure_manual_task", id=task_id, tenant_id=tenant_id, input=Jsonb(input))
+
+    def claim_tasks(self, owner: str, limit: int, lease_seconds: float) -> list[Row]:
+        return self.db.fetch_all(
+            "claim_tasks", owner=owner, limit=limit, lease_seconds=lease_seconds
+        )
+
+    def renew_leases(self, owner: str, ids: list[str], lease_seconds: float) -> None:
+        if ids:
+            self.db.execute("renew_leases", owner=owner, ids=ids, lease_seconds=lease_seconds)
+
+    def finish_task(
+        self, task_id: str, owner: str, status: str, error: str | None, cause: str | None
+    ) -> bool:
+        done = self.db.execute(
+            "finish_task", id=task_id, owner=owner, status=status, error=error, cause=cause
+        )
+        if done:
+            kind = "task.succeeded" if status == "SUCCEEDED" else "task.failed"
+            self._event(task_id, kind, None, None, error=error)
+        return bool(done)
+
+    def requeue_task(self, task_id: str) -> bool:
+        return self.db.fetch_one("requeue_task", id=task_id) is not None
+
+    def cancel_task(self, task_id: str) -> bool:
+        return self.db.fetch_one("cancel_task", id=task_id) is not None
+
+    def status_counts(self, ids: list[str]) -> dict[str, int]:
+        return {r["status"]: int(r["n"]) for r in self.db.fetch_all("count_statuses", ids=ids)}
+
+    def finished_steps(self, ids: list[str]) -> int:
+        row = self.db.fetch_one("count_finished_steps", ids=ids)
+        return int(row["n"]) if row else 0
+
+    def get_task(self, task_id: str, *, with_steps: bool = True) -> Task | None:
+        row = self.db.fetch_one("get_task", id=task_id)
+        if row is None:
+            return None
+        task = Task.model_validate(row)
+        if with_steps:
+            task.steps = self.step_progress(task_id)
+        return task
+
+    def get_tasks(self, ids: list[str]) -> list[Task]:
+        tasks = [Task.model_validate(r) for r in self.db.fetch_all("get_tasks", ids=ids)]
+        for task in tasks:
+            task.steps = self.step_progress(task.id)
+        return tasks
+
+    def list_tasks(self, tenant_id: str, status: str | None = None, limit: int = 50) -> list[Task]:
+        rows = self.db.fetch_all("list_tasks", tenant_id=tenant_id, status=status, limit=limit)
+        return [Task.model_validate(r) for r in rows]
+
+    def step_progress(self, task_id: str) -> list[StepProgress]:
+        steps = []
+        for r in self.db.fetch_all("step_progress", task_id=task_id):
+            kind = r["last_kind"]
+            status = {
+                "step.started": "RUNNING",
+                "step.succeeded": "SUCCEEDED",
+                "step.failed": "FAILED",
+                "step.resumed": "RESUMED",
+            }[kind]
+            finished = r["finished_at"] if status != "RUNNING" else None
+            steps.append(
+                StepProgress(
+                    name=r["step"],
+                    status=status,
+                    started_at=r["started_at"],
+                    finished_at=finished,
+                    items_done=int(r["items_done"]),
+                )
+            )
+        return steps
+
+    def list_events(self, task_id: str, after: int = 0) -> list[Row]:
+        return self.db.fetch_all("list_events", task_id=task_id, after=after)
+
+    def list_checkpoints(self, task_id: str) -> list[Row]:
+        return self.db.fetch_all("list_checkpoints", task_id=task_id)

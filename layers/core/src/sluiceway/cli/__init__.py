@@ -1,0 +1,111 @@
+"""The ``sluiceway`` command. Each sub-command lives in its own module, imported only when used,
+so ``sluiceway statemachine run`` starts without loading litellm, psycopg or boto3."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+COMMANDS = {
+    "run": "sluiceway.cli.run",
+    "tasks": "sluiceway.cli.tasks",
+    "db": "sluiceway.cli.db",
+    "invoke": "sluiceway.cli.invoke",
+    "search": "sluiceway.cli.search",
+    "statemachine": "sluiceway.cli.statemachine",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sluiceway",
+        description="AI document pipelines as Amazon States Language state machines.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="process files to completion on the embedded runtime")
+    run.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    run.add_argument("--json", action="store_true", help="print one JSON object per task")
+    run.add_argument(
+        "--pipeline", default="document", help="state machine (statemachines/NAME.asl.json)"
+    )
+    run.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: SLUICEWAY_WORKERS)"
+    )
+    run.add_argument("--tenant", default=None, help="tenant id (default: SLUICEWAY_TENANT)")
+
+    tasks = sub.add_parser("tasks", help="list, show, retry or cancel tasks")
+    tsub = tasks.add_subparsers(dest="action", metavar="ACTION", required=True)
+    tlist = tsub.add_parser("list", help="recent tasks")
+    tlist.add_argument(
+        "--status", choices=["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]
+    )
+    tlist.add_argument("--limit", type=int, default=50)
+    tlist.add_argument("--tenant", default=None)
+    tlist.add_argument("--json", action="store_true")
+    tshow = tsub.add_parser("show", help="one task with its steps and events")
+    tshow.add_argument("task_id")
+    tshow.add_argument("--json", action="store_true")
+    tretry = tsub.add_parser(
+        "retry", help="run a failed or interrupted task again from its last completed step"
+    )
+    tretry.add_argument("task_ids", nargs="+", metavar="TASK_ID")
+    tretry.add_argument("--json", action="store_true")
+    tcancel = tsub.add_parser("cancel", help="cancel a pending or running task")
+    tcancel.add_argument("task_id")
+
+    db = sub.add_parser("db", help="database maintenance")
+    dsub = db.add_subparsers(dest="action", metavar="ACTION", required=True)
+    dsub.add_parser("migrate", help="apply schema migrations")
+    dsub.add_parser("url", help="print the database URL (starts the embedded server if needed)")
+
+    invoke = sub.add_parser("invoke", help="invoke one function's handler with an event file")
+    invoke.add_argument("function", help="folder name under functions/ (e.g. extract)")
+    invoke.add_argument("--event", type=Path, required=True, help="JSON event file (see events/)")
+    invoke.add_argument(
+        "--put",
+        action="append",
+        default=[],
+        metavar="KEY=FILE",
+        help="first copy FILE into the local bucket at KEY (repeatable)",
+    )
+
+    search = sub.add_parser("search", help="semantic search over the chunks of processed documents")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--tenant", default=None)
+    search.add_argument("--json", action="store_true")
+
+    sm = sub.add_parser("statemachine", help="validate or run an ASL definition (no database)")
+    ssub = sm.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sval = ssub.add_parser("validate", help="check a definition; exit 2 when invalid")
+    sval.add_argument("definition", type=Path)
+    srun = ssub.add_parser("run", help="run a definition in memory and print its result as JSON")
+    srun.add_argument("definition", type=Path)
+    srun.add_argument("--input", default="{}", help="execution input (JSON)")
+    srun.add_argument(
+        "--lambda",
+        dest="lambdas",
+        action="append",
+        default=[],
+        metavar="NAME=PYFILE:FUNCTION",
+        help="map a Lambda function name to a Python handler (repeatable)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(COMMANDS[args.command])
+    try:
+        code: int = module.main(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pydantic models shared by steps, adapters and runtimes."""

@@ -1,0 +1,137 @@
+"""Ports: what steps and runtimes need from the outside world. Adapters implement them per runtime
+(``adapters/postgres``, ``adapters/local``, ``adapters/llm``; AWS adapters come with the AWS
+runtime). Steps import these Protocols only, never a concrete client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from sluiceway.domain.steps import Usage
+
+
+class ObjectStore(Protocol):
+    """A bucket of documents and derived artefacts (S3, or a local directory)."""
+
+    bucket: str
+
+    def get(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    idx: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    task_id: str
+    tenant_id: str
+    bucket: str
+    key: str
+    filename: str
+    size_bytes: int
+    sha256: str
+    media_type: str | None = None
+    title: str | None = None
+    pages: int | None = None
+    chars: int | None = None
+    encoding: str | None = None
+    text_key: str | None = None
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What the durable-step wrapper writes when a step completes."""
+
+    output: dict[str, Any]
+    usage: Usage | None = None
+
+
+class StateStore(Protocol):
+    """Tasks, step checkpoints, progress events and document rows."""
+
+    def get_checkpoint(self, task_id: str, step: str, item: str) -> dict[str, Any] | None: ...
+
+    def step_started(self, task_id: str, step: str, item: str) -> None: ...
+
+    def step_resumed(self, task_id: str, step: str, item: str) -> None: ...
+
+    def step_failed(self, task_id: str, step: str, item: str, error: str, message: str) -> None: ...
+
+    def step_succeeded(
+        self, task_id: str, step: str, item: str, record: StepRecord | None, started_at: Any
+    ) -> None:
+        """Checkpoint ``record`` and emit ``step.succeeded`` in one transaction (``record=None``:
+        the event only, for steps that are not checkpointed)."""
+        ...
+
+    def save_document(self, doc: DocumentRecord) -> None: ...
+
+    def set_document_type(self, task_id: str, document_type: str) -> None: ...
+
+    def set_document_fields(self, task_id: str, fields: dict[str, Any]) -> None: ...
+
+    def record_result(self, task_id: str, result: dict[str, Any], document_type: str) -> None: ...
+
+    def record_error(self, task_id: str, error: str, cause: str | None) -> None: ...
+
+    def task_cost(self, task_id: str) -> float: ...
+
+
+class VectorStore(Protocol):
+    """Chunks and their embeddings (pgvector)."""
+
+    def replace_chunks(
+        self, task_id: str, tenant_id: str, chunks: Sequence[ChunkRecord]
+    ) -> None: ...
+
+    def chunk_texts(self, task_id: str, first: int, last: int) -> list[tuple[int, str]]: ...
+
+    def set_embeddings(self, task_id: str, vectors: dict[int, NDArray[np.float32]]) -> None: ...
+
+    def search(
+        self, tenant_id: str, query: NDArray[np.float32], limit: int
+    ) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One LLM call: what for, at which tier, with which messages."""
+
+    purpose: str
+    tier: str
+    messages: list[dict[str, str]]
+    json_output: bool = True
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelAnswer:
+    text: str
+    usage: Usage
+
+
+class ModelRouter(Protocol):
+    """Picks a model for each call and runs it (litellm)."""
+
+    def complete(self, request: ModelRequest, *, fallback: bool = False) -> ModelAnswer: ...
+
+
+class Embedder(Protocol):
+    dimensions: int
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]: ...

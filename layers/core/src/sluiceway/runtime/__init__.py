@@ -1,0 +1,1 @@
+"""Runtimes: the Lambda handler wrapper, durable steps, and the embedded local runtime."""

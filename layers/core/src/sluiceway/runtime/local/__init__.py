@@ -1,0 +1,1 @@
+"""The embedded runtime: worker processes running ASL executions over the embedded Postgres."""

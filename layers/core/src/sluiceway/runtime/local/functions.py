@@ -1,0 +1,170 @@
+"""Local Lambda: find ``functions/<name>/handler.py`` by the naming rule and invoke handlers with
+Lambda-shaped events (a JSON round trip) and a Lambda-like context."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sluiceway.asl import StatesError
+from sluiceway.naming import folder_name, local_function_arn
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sluiceway.asl import TaskContext
+
+_ARN = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+)(?::[\w$-]+)?$")
+
+
+@dataclass
+class LambdaContext:
+    """The attributes and method of AWS Lambda's Python context object."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 1024
+    timeout_seconds: float = 900.0
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return f"local/[{self.function_version}]{self.aws_request_id.replace('-', '')}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def lambda_error_cause(exc: BaseException) -> str:
+    """The cause Step Functions reports for a failed Python Lambda function."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return json.dumps(
+        {
+            "errorMessage": str(exc),
+            "errorType": type(exc).__name__,
+            "requestId": "",
+            "stackTrace": [
+                f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n'
+                for f in frames
+            ],
+        }
+    )
+
+
+class FunctionRegistry:
+    """The function folders of a project, loaded lazily (once per process)."""
+
+    def __init__(self, functions_dir: Path) -> None:
+        self.functions_dir = functions_dir
+        self._handlers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def folders(self) -> list[str]:
+        return sorted(p.parent.name for p in self.functions_dir.glob("*/handler.py"))
+
+    def arns(self) -> dict[str, str]:
+        return {name: local_function_arn(name) for name in self.folders()}
+
+    def resolve(self, function: str) -> str:
+        """A folder name from an ARN, a folder name, a state name or a CDK id."""
+        name = function_name_of(function)
+        candidates = [name]
+        if re.fullmatch(r"([A-Z][a-z0-9]*)+", name):
+            candidates.append(folder_name(name.removesuffix("Function") or name))
+        for candidate in candidates:
+            if (self.functions_dir / candidate / "handler.py").is_file():
+                return candidate
+        raise StatesError(
+            "Lambda.ResourceNotFoundException",
+            f"Function not found: {function} (no {self.functions_dir}/{name}/handler.py)",
+        )
+
+    def handler(self, folder: str) -> Any:
+        with self._lock:
+            if folder not in self._handlers:
+                path = self.functions_dir / folder / "handler.py"
+                module_name = f"functions.{folder}.handler"
+                spec = importlib.util.spec_from_file_location(module_name, path)
+                if spec is None or spec.loader is None:
+                    raise StatesError("Lambda.ResourceNotFoundException", f"cannot load {path}")
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[module_name] = module
+                spec.loader.exec_module(module)
+                self._handlers[folder] = module.lambda_handler
+            return self._handlers[folder]
+
+
+def call_handler(handler: Any, payload: Any, function_name: str, timeout: float | None) -> Any:
+    """Invoke a handler as Lambda does: the event and the result cross a JSON boundary, and an
+    exception becomes the function's error (``Error`` = exception type, ``Cause`` = Lambda's JSON)."""
+    event = json.loads(json.dumps(payload))
+    context = LambdaContext(
+        function_name=function_name,
+        invoked_function_arn=local_function_arn(function_name),
+        timeout_seconds=timeout or 900.0,
+    )
+    try:
+        result = handler(event, context)
+    except Exception as exc:
+        raise StatesError(type(exc).__name__, lambda_error_cause(exc)) from exc
+    try:
+        return json.loads(json.dumps(result))
+    except (TypeError, ValueError) as exc:
+        raise StatesError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from exc
+
+
+def function_name_of(function: str) -> str:
+    """The function name inside a Lambda ARN (or the name itself)."""
+    match = _ARN.match(function)
+    return match[1] if match else function
+
+
+class LocalLambdaInvoker:
+    """Implements the interpreter's ``LambdaInvoker`` over ``functions/``, run in threads."""
+
+    def __init__(self, registry: FunctionRegistry) -> None:
+        self.registry = registry
+
+    def invoke_sync(self, function: str, payload: Any, timeout: float | None = None) -> Any:
+        folder = self.registry.resolve(function)
+        return call_handler(self.registry.handler(folder), payload, folder, timeout)
+
+    async def invoke(self, function: str, payload: Any, context: TaskContext) -> Any:
+        return await asyncio.to_thread(self.invoke_sync, function, payload, context.timeout_seconds)
+
+
+class MappedLambdaInvoker:
+    """Invokes handlers given explicitly as ``{function name: callable}`` (``statemachine run``)."""
+
+    def __init__(self, handlers: dict[str, Any]) -> None:
+        self.handlers = handlers
+
+    async def invoke(self, function: str, payload: Any, context: TaskContext) -> Any:
+        name = function_name_of(function)
+        handler = self.handlers.get(name)
+        if handler is None:
+            raise StatesError(
+                "Lambda.ResourceNotFoundException",
+                f"Function not found: {function}",
+            )
+        return await asyncio.to_thread(
+            call_handler, handler, payload, name, context.timeout_seconds
+        )

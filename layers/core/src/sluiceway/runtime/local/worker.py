@@ -1,0 +1,119 @@
+"""A worker: claims tasks from Postgres, runs their executions on the ASL interpreter, and records
+how each ended. Several run side by side (processes); a task whose worker dies is claimed again
+when its lease expires and resumes from its checkpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sluiceway.asl import Executor, StateMachine
+from sluiceway.naming import substitute_function_arns
+from sluiceway.steps.record_failure import readable_cause
+
+if TYPE_CHECKING:
+    from sluiceway.asl import LambdaInvoker
+    from sluiceway.runtime.deps import Deps
+    from sluiceway.runtime.local.functions import FunctionRegistry
+
+log = logging.getLogger("sluiceway.worker")
+
+
+class StopSignal(Protocol):
+    def is_set(self) -> bool: ...
+
+
+def load_pipeline(registry: FunctionRegistry, path: Any) -> StateMachine:
+    """Parse a state machine file with every ``${XFunctionArn}`` replaced by a local ARN."""
+    text = substitute_function_arns(path.read_text(encoding="utf-8"), registry.arns())
+    return StateMachine.parse(text)
+
+
+class Worker:
+    def __init__(
+        self,
+        deps: Deps,
+        registry: FunctionRegistry,
+        invoker: LambdaInvoker,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        self.deps = deps
+        self.settings = deps.settings
+        self.registry = registry
+        self.invoker = invoker
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.capacity = self.settings.tasks_per_worker
+        self._machines: dict[str, StateMachine] = {}
+
+    def machine(self, pipeline: str) -> StateMachine:
+        if pipeline not in self._machines:
+            path = self.settings.statemachines_dir / f"{pipeline}.asl.json"
+            if not path.is_file():
+                raise FileNotFoundError(f"no state machine {path}")
+            self._machines[pipeline] = load_pipeline(self.registry, path)
+        return self._machines[pipeline]
+
+    async def execute(self, row: dict[str, Any]) -> str:
+        """Run one task's execution to its end and record the status; returns it."""
+        store = self.deps.store
+        task_id = row["id"]
+        try:
+            machine = self.machine(row["pipeline"])
+        except Exception as exc:
+            await asyncio.to_thread(
+                store.finish_task, task_id, self.owner, "FAILED", "PipelineNotFound", str(exc)
+            )
+            return "FAILED"
+        result = await Executor(machine, self.invoker).run(row["input"], execution_name=task_id)
+        status = "SUCCEEDED" if result.status == "SUCCEEDED" else "FAILED"
+        error = result.error if status == "FAILED" else None
+        cause = readable_cause(result.cause) if status == "FAILED" else None
+        await asyncio.to_thread(store.finish_task, task_id, self.owner, status, error, cause)
+        return status
+
+    async def run(self, *, stop: StopSignal | None = None, until_idle: bool = False) -> None:
+        """Claim and run tasks until ``stop`` is set (then finish what is running), or, with
+        ``until_idle``, until nothing is left to claim."""
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=self.capacity * 2 + 4))
+        store = self.deps.store
+        lease = self.settings.lease_seconds
+        running: dict[str, asyncio.Task[str]] = {}
+        last_renewal = time.monotonic()
+        while True:
+            stopping = stop is not None and stop.is_set()
+            claimed = []
+            free = self.capacity - len(running)
+            if free > 0 and not stopping:
+                claimed = await asyncio.to_thread(store.claim_tasks, self.owner, free, lease)
+                for row in claimed:
+                    running[row["id"]] = asyncio.create_task(self.execute(row), name=row["id"])
+            if not running and (stopping or (until_idle and not claimed)):
+                return
+            if running:
+                done, _ = await asyncio.wait(
+                    running.values(),
+                    timeout=self.settings.poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                for finished in done:
+                    del running[finished.get_name()]
+                    exc = finished.exception()
+                    if isinstance(exc, Exception):
+                        # The execution could not record its end (the database went away, say):
+                        # the lease expires and another claim resumes it from its checkpoints.
+                        log.error("task %s: %s", finished.get_name(), exc, exc_info=exc)
+                    elif exc is not None:
+                        raise exc
+            else:
+                await asyncio.sleep(self.settings.poll_seconds)
+            if running and time.monotonic() - last_renewal > lease / 3:
+                await asyncio.to_thread(store.renew_leases, self.owner, list(running), lease)
+                last_renewal = time.monotonic()

@@ -1,0 +1,84 @@
+"""All settings in one place, read from ``SLUICEWAY_*`` environment variables (and ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-wide settings. Build once per process with :func:`get_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="SLUICEWAY_", extra="ignore")
+
+    home: Path = Field(
+        default=Path(".sluiceway"),
+        description="Local state: embedded Postgres data, the local bucket, the inbox.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "SLUICEWAY_DATABASE_URL"),
+        description="Any Postgres with pgvector; unset means the embedded server under `home`.",
+    )
+    bucket: str = Field(default="documents", description="Name of the document bucket.")
+    tenant: str = Field(default="default", description="Tenant used by the CLI.")
+
+    # Documents and chunking.
+    max_document_bytes: int = 50 * 1024 * 1024
+    chunk_chars: int = 1200
+    chunk_overlap: int = 150
+    embed_batch_size: int = 32
+    long_document_chars: int = 200_000
+
+    # Models (litellm names). The defaults are the offline local providers.
+    model_small: str = "sluiceway-local/small"
+    model_large: str = "sluiceway-local/large"
+    model_fallback: str = "sluiceway-local/small"
+    embedding_dimensions: int = 384
+
+    # Embedded runtime.
+    workers: int = Field(default=2, ge=1, description="Worker processes running executions.")
+    tasks_per_worker: int = Field(default=8, ge=1, description="Executions in flight per worker.")
+    lease_seconds: float = Field(
+        default=30.0, gt=0, description="A task's lease; renewed while it runs."
+    )
+    poll_seconds: float = Field(default=0.5, gt=0)
+
+    project_dir: Path | None = Field(
+        default=None,
+        description="Folder holding functions/ and statemachines/; found automatically if unset.",
+    )
+
+    @property
+    def project_root(self) -> Path:
+        if self.project_dir is not None:
+            return self.project_dir
+        cwd = Path.cwd()
+        if (cwd / "statemachines").is_dir() and (cwd / "functions").is_dir():
+            return cwd
+        # A source checkout: layers/core/src/sluiceway/settings.py -> the repository root.
+        return Path(__file__).resolve().parents[4]
+
+    @property
+    def functions_dir(self) -> Path:
+        return self.project_root / "functions"
+
+    @property
+    def statemachines_dir(self) -> Path:
+        return self.project_root / "statemachines"
+
+    @property
+    def bucket_dir(self) -> Path:
+        return self.home / "bucket" / self.bucket
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

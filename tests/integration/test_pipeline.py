@@ -1,0 +1,133 @@
+"""The document pipeline end to end on the embedded Postgres."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from sluiceway.runtime.deps import Deps
+from sluiceway.runtime.local.runner import submit_file
+from tests.conftest import SAMPLES
+from tests.integration.helpers import (
+    Counting,
+    CrashAfter,
+    SimulatedCrash,
+    local_invoker,
+    run_worker,
+)
+
+pytestmark = pytest.mark.integration
+
+INVOICE = SAMPLES / "documents" / "invoice-acme-2026-0142.pdf"
+PIPELINE_STEPS = ["Extract", "Plan", "Chunk", "Classify", "Embed", "ExtractFields", "Finalize"]
+
+
+def checkpoint_steps(deps: Deps, task_id: str) -> set[str]:
+    return {row["step"] for row in deps.store.list_checkpoints(task_id)}
+
+
+def started_counts(deps: Deps, task_id: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for event in deps.store.list_events(task_id):
+        if event["kind"] == "step.started":
+            counts[event["step"]] = counts.get(event["step"], 0) + 1
+    return counts
+
+
+def test_a_document_runs_end_to_end(deps: Deps) -> None:
+    task_id = submit_file(deps, INVOICE)
+    run_worker(deps)
+
+    task = deps.store.get_task(task_id)
+    assert task is not None
+    assert task.status == "SUCCEEDED", (task.error, task.cause)
+    assert task.document_type == "invoice"
+    assert task.result is not None
+    assert task.result["fields"]["invoice_number"]
+    assert task.result["cost_usd"] > 0
+    # Classify and Embed run in parallel: their order varies.
+    assert {s.name for s in task.steps} == set(PIPELINE_STEPS)
+    assert all(s.status == "SUCCEEDED" and s.started_at and s.finished_at for s in task.steps)
+    # Every step checkpointed, with the model calls' usage on the LLM steps.
+    rows = {r["step"]: r for r in deps.store.list_checkpoints(task_id)}
+    assert set(rows) == set(PIPELINE_STEPS)
+    assert rows["Classify"]["model"].startswith("sluiceway-local/")
+    assert rows["ExtractFields"]["tokens_in"] > 0
+    # Chunks and vectors are in pgvector, and searchable.
+    chunks = deps.vectors.chunk_texts(task_id, 0, 10_000)
+    assert chunks
+    assert deps.vectors.count_embedded(task_id) == len(chunks)
+    query = deps.embedder.embed([chunks[0][1]])[0]
+    hits = deps.vectors.search("default", query, 3)
+    assert hits[0]["task_id"] == task_id
+    assert hits[0]["idx"] == chunks[0][0]
+
+
+def test_a_corrupt_file_fails_cleanly_and_loses_nothing(deps: Deps, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage without xref or trailer")
+    good = submit_file(deps, INVOICE)
+    task_id = submit_file(deps, bad)
+    run_worker(deps)
+
+    task = deps.store.get_task(task_id)
+    assert task is not None
+    assert task.status == "FAILED"
+    assert task.error == "CorruptDocument"
+    assert task.cause and "broken.pdf" in task.cause
+    assert [s.name for s in task.steps] == ["Extract", "RecordFailure"]
+    assert task.steps[0].status == "FAILED"
+    # The input is kept, so the task can be retried once the file is fixed.
+    assert deps.objects.get(task.input["key"]) == bad.read_bytes()
+    assert deps.vectors.chunk_texts(task_id, 0, 100) == []
+    # The other task is unaffected.
+    other = deps.store.get_task(good)
+    assert other is not None and other.status == "SUCCEEDED"
+
+
+def test_an_interrupted_task_resumes_without_rerunning_finished_steps(deps: Deps) -> None:
+    deps.settings.lease_seconds = 0.5
+    task_id = submit_file(deps, INVOICE)
+    with pytest.raises(SimulatedCrash):
+        run_worker(deps, CrashAfter(local_invoker(deps), "chunk"))
+
+    task = deps.store.get_task(task_id)
+    assert task is not None and task.status == "RUNNING"
+    assert checkpoint_steps(deps, task_id) == {"Extract", "Plan", "Chunk"}
+
+    time.sleep(0.6)  # the crashed worker's lease expires; another worker claims the task
+    counting = Counting(local_invoker(deps))
+    run_worker(deps, counting)
+
+    task = deps.store.get_task(task_id)
+    assert task is not None and task.status == "SUCCEEDED", (task.error, task.cause)
+    assert task.executions == 2
+    # Finished steps were not run again: one start each, and a 'resumed' event on the replay.
+    started = started_counts(deps, task_id)
+    assert all(started[step] == 1 for step in PIPELINE_STEPS if step != "Embed")
+    resumed = {e["step"] for e in deps.store.list_events(task_id) if e["kind"] == "step.resumed"}
+    assert resumed == {"Extract", "Plan", "Chunk"}
+    attempts = {r["step"]: r["attempt"] for r in deps.store.list_checkpoints(task_id)}
+    assert attempts["Extract"] == attempts["Plan"] == attempts["Chunk"] == 1
+
+
+def test_retry_runs_a_failed_task_again(deps: Deps, tmp_path: Path) -> None:
+    doc = tmp_path / "note.txt"
+    doc.write_bytes(b"")
+    task_id = submit_file(deps, doc)
+    run_worker(deps)
+    task = deps.store.get_task(task_id)
+    assert task is not None and task.status == "FAILED" and task.error == "EmptyDocument"
+
+    # The user fixes the document in the bucket, then retries.
+    deps.objects.put(
+        task.input["key"], b"Dear Ms. Smith,\n\nThank you for your letter.\n\nSincerely,\nJo"
+    )
+    assert deps.store.requeue_task(task_id)
+    run_worker(deps)
+    task = deps.store.get_task(task_id)
+    assert task is not None and task.status == "SUCCEEDED", (task.error, task.cause)
+    assert task.error is None
+    assert task.document_type == "letter"
