@@ -27,9 +27,7 @@ VALUE_OPERATORS = STRING_OPERATORS | NUMERIC_OPERATORS | TIMESTAMP_OPERATORS | {
 PATH_OPERATORS = frozenset(f"{op}Path" for op in VALUE_OPERATORS)
 OPERATORS = VALUE_OPERATORS | PATH_OPERATORS | TYPE_TESTS | {"StringMatches"}
 
-_TIMESTAMP = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})"
-)
+_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -79,7 +77,11 @@ def _matches(pattern: str, value: str) -> bool:
 def compare(operator: str, value: Any, expected: Any) -> bool:
     """Apply a value operator (without the ``Path`` suffix) or type test."""
     if operator in STRING_OPERATORS:
-        return isinstance(value, str) and isinstance(expected, str) and _order(operator, value, expected)
+        return (
+            isinstance(value, str)
+            and isinstance(expected, str)
+            and _order(operator, value, expected)
+        )
     if operator in NUMERIC_OPERATORS:
         return _is_number(value) and _is_number(expected) and _order(operator, value, expected)
     if operator in TIMESTAMP_OPERATORS:
@@ -96,7 +98,7 @@ def compare(operator: str, value: Any, expected: Any) -> bool:
         "IsBoolean": isinstance(value, bool),
         "IsTimestamp": parse_timestamp(value) is not None,
     }[operator]
-    return actual == expected
+    return actual is bool(expected)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ class ChoiceRule:
             return not self.children[0].evaluate(data)
         assert self.variable is not None
         if self.operator == "IsPresent":
-            return self.variable.exists(data) == self.value
+            return self.variable.exists(data) is bool(self.value)
         value = _read(self.variable, data)
         if self.value_path is not None:
             return compare(self.operator[:-4], value, _read(self.value_path, data))
@@ -203,18 +205,23 @@ def _compile_test(
         value_path = _compile_path(value, operator, location, problems)
         if variable is None or value_path is None:
             return None
-        return ChoiceRule("Test", variable=variable, operator=operator, value_path=value_path, next=target)
+        return ChoiceRule(
+            "Test", variable=variable, operator=operator, value_path=value_path, next=target
+        )
     valid = (
-        (operator in STRING_OPERATORS or operator == "StringMatches") and isinstance(value, str)
-        or operator in NUMERIC_OPERATORS and _is_number(value)
-        or operator in TIMESTAMP_OPERATORS and parse_timestamp(value) is not None
-        or (operator == "BooleanEquals" or operator in TYPE_TESTS) and isinstance(value, bool)
+        ((operator in STRING_OPERATORS or operator == "StringMatches") and isinstance(value, str))
+        or (operator in NUMERIC_OPERATORS and _is_number(value))
+        or (operator in TIMESTAMP_OPERATORS and parse_timestamp(value) is not None)
+        or ((operator == "BooleanEquals" or operator in TYPE_TESTS) and isinstance(value, bool))
     )
     if not valid:
         expected = (
-            "a NUMBER" if operator in NUMERIC_OPERATORS
-            else "a valid timestamp" if operator in TIMESTAMP_OPERATORS
-            else "a BOOLEAN" if operator == "BooleanEquals" or operator in TYPE_TESTS
+            "a NUMBER"
+            if operator in NUMERIC_OPERATORS
+            else "a valid timestamp"
+            if operator in TIMESTAMP_OPERATORS
+            else "a BOOLEAN"
+            if operator == "BooleanEquals" or operator in TYPE_TESTS
             else "a STRING"
         )
         _schema(problems, f"The value for the field '{operator}' must be {expected}", where)
@@ -231,5 +238,9 @@ def _compile_path(value: Any, field: str, location: str, problems: list[str]) ->
     try:
         return parse_path(value)
     except (PathSyntaxError, TypeError):
-        _schema(problems, f"The value for the field '{field}' must be a valid JSONPath", f"{location}/{field}")
+        _schema(
+            problems,
+            f"The value for the field '{field}' must be a valid JSONPath",
+            f"{location}/{field}",
+        )
         return None

@@ -72,7 +72,9 @@ def _string(value: Any, what: str) -> str:
 
 def _integer(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise IntrinsicArgumentError(f"Expected {what} to be an integer, but got {_type_name(value)}")
+        raise IntrinsicArgumentError(
+            f"Expected {what} to be an integer, but got {_type_name(value)}"
+        )
     if isinstance(value, float):
         if not value.is_integer():
             raise IntrinsicArgumentError(f"Expected {what} to be an integer, but got {value}")
@@ -155,7 +157,9 @@ def _array_get_item(args: list[Any]) -> Any:
     array = _array(args[0], "the first argument")
     index = _integer(args[1], "the index")
     if not 0 <= index < len(array):
-        raise IntrinsicArgumentError(f"Index {index} is out of bounds for an array of length {len(array)}")
+        raise IntrinsicArgumentError(
+            f"Index {index} is out of bounds for an array of length {len(array)}"
+        )
     return array[index]
 
 
@@ -189,7 +193,13 @@ def _base64_decode(args: list[Any]) -> str:
         raise IntrinsicArgumentError(f"The argument is not valid Base64: {exc}") from None
 
 
-_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+_ALGORITHMS = {
+    "MD5": "md5",
+    "SHA-1": "sha1",
+    "SHA-256": "sha256",
+    "SHA-384": "sha384",
+    "SHA-512": "sha512",
+}
 
 
 def _hash(args: list[Any]) -> str:

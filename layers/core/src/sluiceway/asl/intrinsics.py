@@ -107,7 +107,9 @@ def parse_intrinsic(text: str) -> Intrinsic:
     call = parser.parse_call(depth=1)
     parser.skip_spaces()
     if parser.position != len(text):
-        raise IntrinsicSyntaxError(f"Unexpected text after the function call: {text[parser.position:]!r}")
+        raise IntrinsicSyntaxError(
+            f"Unexpected text after the function call: {text[parser.position :]!r}"
+        )
     return Intrinsic(text, call)
 
 
@@ -129,10 +131,14 @@ class _Parser:
 
     def parse_call(self, depth: int) -> Call:
         if depth > MAX_NESTING:
-            raise IntrinsicSyntaxError(f"Intrinsic functions can be nested {MAX_NESTING} deep at most")
+            raise IntrinsicSyntaxError(
+                f"Intrinsic functions can be nested {MAX_NESTING} deep at most"
+            )
         match = _NAME.match(self.text, self.position)
         if not match:
-            raise IntrinsicSyntaxError(f"Expected a States.<Function> call at position {self.position}")
+            raise IntrinsicSyntaxError(
+                f"Expected a States.<Function> call at position {self.position}"
+            )
         name = match.group()
         spec = functions.FUNCTIONS.get(name)
         if spec is None:
@@ -177,7 +183,9 @@ class _Parser:
         if word:
             self.position = word.end()
             return Literal({"null": None, "true": True, "false": False}[word.group(1)])
-        raise IntrinsicSyntaxError(f"Invalid argument at position {position}: {text[position:position + 10]!r}")
+        raise IntrinsicSyntaxError(
+            f"Invalid argument at position {position}: {text[position : position + 10]!r}"
+        )
 
     def _parse_string(self) -> Literal:
         text = self.text
@@ -189,7 +197,9 @@ class _Parser:
             char = text[index]
             if char == "\\":
                 if index + 1 >= len(text) or text[index + 1] not in "'{}\\":
-                    raise IntrinsicSyntaxError("An open escape backslash '\\' must be escaped as '\\\\'")
+                    raise IntrinsicSyntaxError(
+                        "An open escape backslash '\\' must be escaped as '\\\\'"
+                    )
                 value.append(text[index + 1])
                 segment.append(text[index + 1])
                 index += 2

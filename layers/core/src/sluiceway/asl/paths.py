@@ -235,9 +235,7 @@ def _step(node: Any, token: Token, root: Any) -> Iterator[Any]:
 
 def _scan(node: Any, target: Token, root: Any) -> Iterator[Any]:
     """Jayway's deep scan: matches at this level first, then each child in document order."""
-    if isinstance(target, Member | Wildcard):
-        yield from _step(node, target, root)
-    elif isinstance(node, list):
+    if isinstance(target, Member | Wildcard) or isinstance(node, list):
         yield from _step(node, target, root)
     children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
     for child in children:
@@ -416,7 +414,9 @@ def _set(node: Any, tokens: tuple[Token, ...], value: Any, path: JsonPath, root:
                 f"Unable to apply ReferencePath {path.source} to input {_compact(root)}"
             )
         copy = dict(node)
-        copy[token.name] = value if not rest else _set(node.get(token.name, _MISSING), rest, value, path, root)
+        copy[token.name] = (
+            value if not rest else _set(node.get(token.name, _MISSING), rest, value, path, root)
+        )
         return copy
     assert isinstance(token, Index)
     if not isinstance(node, list) or not 0 <= token.index < len(node):

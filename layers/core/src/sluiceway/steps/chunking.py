@@ -3,8 +3,8 @@
 Chunks end at the strongest boundary available near the size limit: a paragraph break (a blank
 line), else a sentence end, else a line break, else a space between words. A single word longer
 than ``max_chars`` is cut hard. Each chunk after the first starts a little before the previous one
-ended (up to ``overlap`` characters, always at the start of a word), so a sentence cut at a chunk
-edge is still whole in one of the two.
+ended (up to ``overlap`` characters, at the start of the first sentence that begins in that span,
+else at the start of a word), so text cut at a chunk edge is still whole in one of the two.
 
 Guarantees, for any text and valid arguments:
 
@@ -13,14 +13,18 @@ Guarantees, for any text and valid arguments:
 - every non-whitespace character of ``text`` is in at least one chunk;
 - starts and ends strictly increase; ``next.start >= previous.end - overlap``, and when chunks do
   overlap, the next one starts at the beginning of a word;
-- a chunk ends inside a word only when that word is longer than ``max_chars``;
+- a chunk ends inside a word (a run of non-whitespace) only right after CJK sentence punctuation
+  (Chinese and Japanese put no space between sentences), or when the word is longer than
+  ``max_chars``;
 - the result depends only on the arguments (deterministic), and is computed in time linear in the
   length of the text plus the total length of the chunks.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -45,8 +49,12 @@ _PARAGRAPH: Final = 3
 
 _WHITESPACE_RUN: Final = re.compile(r"\s+")
 _NON_WHITESPACE: Final = re.compile(r"\S")
-_SENTENCE_END: Final = frozenset(".!?…‼⁇⁈⁉。！？")
-_CLOSERS: Final = frozenset("\"')]}»”’›」』")
+# ASCII, ellipsis, double marks, and CJK full stop / fullwidth exclamation and question marks
+_SENTENCE_END: Final = frozenset(".!?\u2026\u203c\u2047\u2048\u2049\u3002\uff01\uff1f")
+# Closing quotes and brackets that may follow a sentence end (ASCII, guillemets, curly, CJK)
+_CLOSERS: Final = frozenset("\"')]}\u00bb\u201d\u2019\u203a\u300d\u300f")
+# CJK sentence ends directly followed by more text: a boundary without whitespace.
+_CJK_SENTENCE_END: Final = re.compile(r"[\u3002\uff01\uff1f]+[\u300d\u300f\uff09\u3011]*(?=\S)")
 _PARAGRAPH_MARKS: Final = frozenset("\u2029\x0c")
 _LINE_MARKS: Final = frozenset("\n\r\x0b\x85\u2028")
 
@@ -121,17 +129,22 @@ def chunk_text(text: str, *, max_chars: int = 1200, overlap: int = 150) -> list[
     first = first_match.start()
     last = len(text.rstrip())  # end of the last non-whitespace character
 
-    # Candidate chunk ends (just after a non-whitespace character, before a whitespace run) by
-    # minimum strength, and the starts of words (for overlaps).
+    # Candidate chunk ends (each just after a non-whitespace character) by minimum strength, and
+    # where the text after each boundary starts (the places an overlap may begin).
     ends: list[list[int]] = [[], [], [], []]
     word_starts: list[int] = [first]
-    for run in _WHITESPACE_RUN.finditer(text, first, last):
-        run_start, run_end = run.span()
-        for strength in range(_strength(text, run_start, run_end) + 1):
-            ends[strength].append(run_start)
-        word_starts.append(run_end)
+    sentence_starts: list[int] = [first]
+    for boundary, strength, next_start in heapq.merge(
+        _whitespace_boundaries(text, first, last), _cjk_boundaries(text, first, last)
+    ):
+        for level in range(strength + 1):
+            ends[level].append(boundary)
+        word_starts.append(next_start)
+        if strength >= _SENTENCE:
+            sentence_starts.append(next_start)
     last_end = [_LastAtMost(positions) for positions in ends]
     next_word = _FirstAtLeast(word_starts)
+    next_sentence = _FirstAtLeast(sentence_starts)
 
     chunks: list[Chunk] = []
     start = previous_end = first
@@ -151,11 +164,25 @@ def chunk_text(text: str, *, max_chars: int = 1200, overlap: int = 150) -> list[
 
         following = None
         if overlap:
-            candidate = next_word.value(max(end - overlap, start + 1))
-            if candidate is not None and candidate < end:
-                following = candidate
+            # The overlap starts at the first sentence that begins inside it, else at a word.
+            floor = max(end - overlap, start + 1)
+            for candidate in (next_sentence.value(floor), next_word.value(floor)):
+                if candidate is not None and candidate < end:
+                    following = candidate
+                    break
         start = following if following is not None else _next_non_whitespace(text, end)
         previous_end = end
+
+
+def _whitespace_boundaries(text: str, first: int, last: int) -> Iterator[tuple[int, int, int]]:
+    for run in _WHITESPACE_RUN.finditer(text, first, last):
+        run_start, run_end = run.span()
+        yield run_start, _strength(text, run_start, run_end), run_end
+
+
+def _cjk_boundaries(text: str, first: int, last: int) -> Iterator[tuple[int, int, int]]:
+    for mark in _CJK_SENTENCE_END.finditer(text, first, last):
+        yield mark.end(), _SENTENCE, mark.end()
 
 
 def _choose_end(last_end: list[_LastAtMost], previous_end: int, limit: int) -> int | None:

@@ -1,11 +1,12 @@
-"""Generate small, valid PDF and DOCX files with nothing but the standard library.
+"""Generate small, valid PDF and DOCX files with the standard library alone.
 
 Used to build the sample documents under ``samples/`` and, in tests, documents made on the fly:
 
 - :func:`build_pdf` lays out text in Helvetica on as many pages as it needs (headings, wrapped
   paragraphs, explicit page breaks) and writes a PDF 1.4 file with a correct cross-reference table;
 - :func:`build_docx` writes a minimal WordprocessingML package (paragraphs, headings, tables);
-- :func:`markdown_to_blocks` turns simple Markdown into the blocks both writers take.
+- :func:`markdown_to_blocks` turns simple Markdown into the blocks both writers take;
+- :func:`encrypt_pdf` password-protects a PDF (the one function that needs pypdf).
 
 Regenerate the generated samples with ``python -m sluiceway.steps.docgen samples/``: it renders
 the PDF and DOCX samples (some from the hand-written Markdown next to them) and the byte-level bad
@@ -31,10 +32,15 @@ from xml.sax.saxutils import escape
 from sluiceway.steps.extract_text import strip_markdown_inline
 
 __all__ = [
+    "FIXED_DATE",
+    "PAGE_BREAK",
+    "Block",
     "Heading",
     "Table",
     "build_docx",
     "build_pdf",
+    "encrypt_pdf",
+    "generated_samples",
     "markdown_to_blocks",
     "write_samples",
 ]
@@ -83,9 +89,7 @@ _HEADING_SIZES: Final = {0: 18.0, 1: 14.0, 2: 12.0, 3: 11.0}
 
 
 def _text_width(text: str, size: float, bold: bool) -> float:
-    units = sum(
-        _HELVETICA_WIDTHS[ord(c) - 32] if 32 <= ord(c) <= 126 else 556 for c in text
-    )
+    units = sum(_HELVETICA_WIDTHS[ord(c) - 32] if 32 <= ord(c) <= 126 else 556 for c in text)
     return units * size / 1000 * (_BOLD_FACTOR if bold else 1.0)
 
 
@@ -125,40 +129,67 @@ def _pdf_info_string(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class _Line:
-    text: str
+    cells: tuple[tuple[float, str], ...]  # (x offset from the left margin, text)
     size: float
     bold: bool
-    gap_before: float  # extra space above, in points
+    gap_before: float = 0.0  # extra space above, in points
 
 
-def _layout(
-    blocks: Sequence[Block], width: float, font_size: float
-) -> list[list[_Line] | None]:
+_LEADING: Final = 1.3  # line height as a multiple of the font size
+_CELL_GAP: Final = 14.0  # points between table columns
+
+
+def _plain(text: str, size: float, bold: bool = False, gap_before: float = 0.0) -> _Line:
+    return _Line(((0.0, text),), size, bold, gap_before)
+
+
+def _table_lines(table: Table, width: float, size: float) -> list[_Line]:
+    rows = [[" ".join(cell.split()) for cell in row] for row in table.rows]
+    columns = max((len(row) for row in rows), default=0)
+    widths = [0.0] * columns
+    for number, row in enumerate(rows):
+        for column, cell in enumerate(row):
+            widths[column] = max(widths[column], _text_width(cell, size, number == 0))
+    if sum(widths) + _CELL_GAP * (columns - 1) <= width:
+        offsets = [sum(widths[:i]) + _CELL_GAP * i for i in range(columns)]
+        return [
+            _Line(
+                tuple((offsets[i], cell) for i, cell in enumerate(row) if cell), size, number == 0
+            )
+            for number, row in enumerate(rows)
+        ]
+    lines: list[_Line] = []  # too wide for columns: one wrapped line per row
+    for number, row in enumerate(rows):
+        lines.extend(
+            _plain(line, size, number == 0) for line in _wrap("   ".join(row), width, size, False)
+        )
+    return lines
+
+
+def _layout(blocks: Sequence[Block], width: float, font_size: float) -> list[list[_Line] | None]:
     """Lines per block; ``None`` marks a forced page break."""
     laid_out: list[list[_Line] | None] = []
     for block in blocks:
         if isinstance(block, Heading):
             size = _HEADING_SIZES.get(block.level, font_size)
             laid_out.append(
-                [_Line(line, size, True, size * 0.6) for line in _wrap(block.text, width, size, True)]
+                [
+                    _plain(line, size, True, size * 0.5)
+                    for line in _wrap(block.text, width, size, True)
+                ]
             )
         elif isinstance(block, Table):
-            lines = []
-            for row_number, row in enumerate(block.rows):
-                row_text = "   ".join(cell.strip() for cell in row)
-                for line in _wrap(row_text, width, font_size, row_number == 0):
-                    lines.append(_Line(line, font_size, row_number == 0, 0.0))
-            laid_out.append(lines)
+            laid_out.append(_table_lines(block, width, font_size))
         elif block == PAGE_BREAK:
             laid_out.append(None)
         else:
-            paragraph: list[_Line] = []
-            for source_line in block.split("\n"):  # explicit line breaks are kept
-                paragraph.extend(
-                    _Line(line, font_size, False, 0.0)
+            laid_out.append(
+                [
+                    _plain(line, font_size)
+                    for source_line in block.split("\n")  # explicit line breaks are kept
                     for line in _wrap(source_line, width, font_size, False)
-                )
-            laid_out.append(paragraph)
+                ]
+            )
     return laid_out
 
 
@@ -175,24 +206,22 @@ def _paginate(
         if not lines:
             continue
         if pages[-1]:
-            # A blank line (a single space, which text extractors report as an empty line)
-            # separates blocks, so extracted text keeps its paragraph breaks.
-            spacer = _Line(" ", font_size, False, 0.0)
-            if y - font_size * 1.35 < bottom:
+            # A line holding a single space separates blocks: text extractors report it as an
+            # empty line, so the extracted text keeps its paragraph breaks.
+            if y - font_size * _LEADING < bottom:
                 pages.append([])
                 y = top
             else:
-                pages[-1].append((y, spacer))
-                y -= font_size * 1.35
+                pages[-1].append((y, _plain(" ", font_size)))
+                y -= font_size * _LEADING
         for line in lines:
-            step = line.gap_before + line.size * 1.35
-            if pages[-1] and y - step < bottom:
+            if pages[-1] and y - line.gap_before - line.size * _LEADING < bottom:
                 pages.append([])
                 y = top
             if pages[-1]:
                 y -= line.gap_before
             pages[-1].append((y, line))
-            y -= line.size * 1.35
+            y -= line.size * _LEADING
     return pages
 
 
@@ -236,13 +265,14 @@ def build_pdf(
         content = bytearray()
         for y, line in page:
             font = b"/F2" if line.bold else b"/F1"
-            content += b"BT %s %.1f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET\n" % (
-                font,
-                line.size,
-                margin,
-                y,
-                _pdf_string(line.text),
-            )
+            for x, text in line.cells:
+                content += b"BT %s %.1f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET\n" % (
+                    font,
+                    line.size,
+                    margin + x,
+                    y,
+                    _pdf_string(text),
+                )
         if footer:
             text = footer.format(page=number, pages=len(pages))
             content += b"BT /F1 8.0 Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET\n" % (
@@ -550,7 +580,9 @@ def markdown_to_blocks(markdown: str) -> tuple[list[Block], dict[str, str]]:
             if paragraph:
                 flush()
             if not _TABLE_SEPARATOR_RE.match(stripped):
-                table.append([strip_markdown_inline(c.strip()) for c in stripped.strip("|").split("|")])
+                table.append(
+                    [strip_markdown_inline(c.strip()) for c in stripped.strip("|").split("|")]
+                )
         elif _BULLET_RE.match(line):
             flush()
             paragraph.append("• " + _BULLET_RE.sub("", line))
@@ -633,7 +665,8 @@ def _report_pdf(markdown: str) -> bytes:
         title=front.get("title"),
         author=front.get("author"),
         subject=front.get("subject"),
-        footer=front.get("footer"),
+        footer="Harrow & Finch Outdoor Equipment Ltd - Q1 2026 quarterly report - "
+        "confidential - page {page} of {pages}",
     )
 
 
@@ -650,6 +683,8 @@ def generated_samples(root: Path) -> dict[Path, bytes]:
         subject="Invoice to Harbourline Bottling Co. Ltd",
         footer="Acme Industrial Supply Ltd - registered in England and Wales, company no. "
         "04417286 - page {page} of {pages}",
+        font_size=9.5,
+        margin=54.0,
     )
     return {
         Path("documents/invoice-acme-2026-0142.pdf"): acme,

@@ -36,13 +36,18 @@ import re
 import unicodedata
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html.parser import HTMLParser
-from itertools import zip_longest
+from itertools import islice, zip_longest
 from pathlib import PurePosixPath
 from typing import Final
 from xml.etree import ElementTree
+
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError
 
 from sluiceway.errors import (
     CorruptDocument,
@@ -135,6 +140,10 @@ def extract_text(
 ) -> ExtractedText:
     """Extract normalized text from ``data``, a document named ``filename``.
 
+    The format comes from :func:`detect_format`: a PDF or DOCX signature in the bytes wins over
+    the extension (a ``.txt`` upload that is really a PDF is read as a PDF, and
+    ``metadata["detected_by"]`` says ``"content"``); otherwise the extension decides.
+
     Raises (all subclasses of :class:`~sluiceway.errors.DocumentError`):
 
     - ``DocumentTooLarge`` when ``len(data) > max_bytes`` (checked before anything is parsed);
@@ -163,6 +172,7 @@ def extract_text(
     if not text.strip():
         if fmt == "pdf":
             raise NoTextFound(f"{name} has {raw.pages} page(s) but no extractable text")
+        # Every other format: markup, rows or values, but nothing but whitespace in them.
         raise EmptyDocument(f"{name} has no text: its content is empty or only whitespace")
     metadata = {"format": fmt, "detected_by": detected_by, **raw.metadata}
     return ExtractedText(
@@ -419,15 +429,13 @@ _PDF_INFO_KEYS: Final = {
 
 
 def _extract_pdf(data: bytes, name: str) -> _Raw:
-    from pypdf import PdfReader
-    from pypdf.constants import PasswordType
-    from pypdf.errors import DependencyError
-
     texts: list[str] = []
     failed_pages = 0
     title: str | None = None
     metadata: dict[str, str] = {}
     try:
+        # pypdf reports most oddities through logging, a few through warnings; a warnings filter
+        # set to "error" (as under pytest) must not turn a readable PDF into a failure.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data))
@@ -466,7 +474,12 @@ def _extract_pdf(data: bytes, name: str) -> _Raw:
     except SluicewayError:
         raise
     except Exception as exc:
-        raise CorruptDocument(f"{name} is not a valid PDF: {_describe(exc)}") from exc
+        hint = (
+            ""
+            if b"%%EOF" in data[-2048:]
+            else " (the file looks truncated: it has no %%EOF marker)"
+        )
+        raise CorruptDocument(f"{name} is not a valid PDF: {_describe(exc)}{hint}") from exc
 
     if page_count == 0:
         raise EmptyDocument(f"{name} is a PDF without any pages")
@@ -496,6 +509,7 @@ _CORE_NS: Final = {
     "dcterms": "http://purl.org/dc/terms/",
     "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
 }
+_MC_FALLBACK: Final = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 # Elements that only wrap other block- or row-level content.
 _DOCX_WRAPPERS: Final = frozenset({f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins"})
 
@@ -561,7 +575,9 @@ def _read_docx_xml(archive: zipfile.ZipFile, part: str, name: str) -> ElementTre
     except KeyError:
         return None
     except Exception as exc:
-        raise CorruptDocument(f"{name} is damaged: {part} cannot be read ({_describe(exc)})") from exc
+        raise CorruptDocument(
+            f"{name} is damaged: {part} cannot be read ({_describe(exc)})"
+        ) from exc
     if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw[:4096]:
         raise CorruptDocument(f"{name} is not a valid .docx file: {part} declares a DTD")
     try:
@@ -618,17 +634,27 @@ def _docx_heading_level(paragraph: ElementTree.Element) -> int | None:
 
 def _docx_paragraph_text(paragraph: ElementTree.Element) -> str:
     parts: list[str] = []
-    for element in paragraph.iter():
-        tag = element.tag
+    _docx_collect_text(paragraph, parts)
+    return "".join(parts)
+
+
+def _docx_collect_text(element: ElementTree.Element, parts: list[str]) -> None:
+    for child in element:
+        tag = child.tag
         if tag == f"{_W}t":
-            parts.append(element.text or "")
+            parts.append(child.text or "")
         elif tag == f"{_W}tab":
             parts.append("\t")
         elif tag in (f"{_W}br", f"{_W}cr"):
             parts.append("\n")
         elif tag == f"{_W}noBreakHyphen":
             parts.append("-")
-    return "".join(parts)
+        elif tag == _MC_FALLBACK:
+            continue  # the same content as the mc:Choice next to it, for older readers
+        else:
+            if tag == f"{_W}p" and parts:  # a paragraph in a text box inside this one
+                parts.append("\n")
+            _docx_collect_text(child, parts)
 
 
 def _docx_table_rows(table: ElementTree.Element) -> list[str]:
@@ -855,6 +881,7 @@ def _markdown_to_text(source: str) -> tuple[str, str | None, dict[str, str]]:
             fence = fence_match.group(1)
             previous_source_blank = False
             continue
+        line = _MD_QUOTE_RE.sub("", line)
         blank = not line.strip()
         heading = _MD_HEADING_RE.match(line)
         if heading:
@@ -869,10 +896,11 @@ def _markdown_to_text(source: str) -> tuple[str, str | None, dict[str, str]]:
                 level = 1 if "=" in line else 2
                 headings.append((level, out[-1].strip()))
                 out.append("")
-        elif _MD_RULE_RE.match(line) or _MD_TABLE_SEP_RE.match(line) or _MD_REF_DEF_RE.match(line):
+        elif _MD_TABLE_SEP_RE.match(line) or _MD_REF_DEF_RE.match(line):
+            pass
+        elif _MD_RULE_RE.match(line):
             out.append("")
         else:
-            line = _MD_QUOTE_RE.sub("", line)
             line = _MD_BULLET_RE.sub(r"\1- ", line)
             stripped = line.strip()
             if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
@@ -906,16 +934,39 @@ def _extract_plain(data: bytes, name: str) -> _Raw:
     return _Raw(text=text, encoding=encoding)
 
 
-_NUMBER_RE: Final = re.compile(r"^[-+]?(?:\d[\d,]*)?(?:\.\d+)?(?:[eE][-+]?\d+)?$")
+_NUMBER_RE: Final = re.compile(r"^(?=\D*\d)[-+]?(?:\d[\d,]*)?(?:\.\d+)?(?:[eE][-+]?\d+)?$")
 _DELIMITER_NAMES: Final = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _guess_delimiter(sample: str) -> str:
+    """The delimiter that splits the first lines into the most consistent number (> 1) of fields.
+
+    More robust than ``csv.Sniffer`` for short files and decimal commas (``4,20`` in a
+    semicolon-separated file). Ties go to the comma.
+    """
+    best, best_score = ",", (0, 0)
+    for delimiter in _DELIMITER_NAMES:
+        try:
+            rows = [
+                row
+                for row in islice(
+                    csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), 50
+                )
+                if row
+            ]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        fields, frequency = Counter(len(row) for row in rows).most_common(1)[0]
+        if fields > 1 and (frequency, fields) > best_score:
+            best, best_score = delimiter, (frequency, fields)
+    return best
 
 
 def _extract_csv(data: bytes, name: str) -> _Raw:
     source, encoding = decode_text(data, name)
-    try:
-        delimiter = csv.Sniffer().sniff(source[:65536], delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _guess_delimiter(source[:65536])
     reader = csv.reader(io.StringIO(source, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     try:
@@ -950,12 +1001,14 @@ def _extract_csv(data: bytes, name: str) -> _Raw:
     return _Raw(text="\n\n".join(records), encoding=encoding, metadata=metadata)
 
 
-JsonValue = dict[str, "JsonValue"] | list["JsonValue"] | str | int | float | bool | None
+JsonValue = dict[str, "JsonValue"] | list["JsonValue"] | str | int | Decimal | float | bool | None
 
 
 def _json_scalar(value: JsonValue) -> str:
     if isinstance(value, str):
         return value
+    if isinstance(value, Decimal):
+        return str(value)  # numbers keep their written form: 139.00 stays 139.00
     if isinstance(value, dict):
         return "{}"
     if isinstance(value, list):
@@ -994,10 +1047,22 @@ def _render_json(value: JsonValue, indent: int = 0) -> list[str]:
     return lines
 
 
+def _json_type(value: JsonValue) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"
+
+
 def _extract_json(data: bytes, name: str) -> _Raw:
     source, encoding = decode_text(data, name)
     try:
-        value: JsonValue = json.loads(source)
+        value: JsonValue = json.loads(source, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise CorruptDocument(
             f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -1012,7 +1077,7 @@ def _extract_json(data: bytes, name: str) -> _Raw:
         text = "\n".join(_render_json(value))
     except RecursionError as exc:
         raise CorruptDocument(f"{name} is not readable JSON: it is nested too deeply") from exc
-    metadata = {"json_type": type(value).__name__.replace("dict", "object").replace("list", "array")}
+    metadata = {"json_type": _json_type(value)}
     title = value.get("title") if isinstance(value, dict) else None
     return _Raw(
         text=text,

@@ -117,6 +117,32 @@ def _amount(raw: str) -> float | None:
         return None
 
 
+_COMPANY = r"[A-Z][\w&.,' -]*?\b(?:Inc\.|LLC|Ltd\.?|Limited|GmbH|plc|PLC|Corporation|Corp\.|S\.A\.|B\.V\.|Co\.)"
+_TITLES = {"invoice", "tax invoice", "commercial invoice", "proforma invoice"}
+
+
+def _letterhead(text: str) -> str | None:
+    """The issuer: the first company-like line near the top that is not the document's title."""
+    lines = [ln.strip() for ln in text.splitlines()[:12] if ln.strip()]
+    for line in lines:
+        if line.lower() not in _TITLES and re.search(_COMPANY, line, re.IGNORECASE):
+            return line
+    return next((ln for ln in lines if ln.lower() not in _TITLES), None)
+
+
+def _block_after(label: str, text: str) -> str | None:
+    """``Label: value`` on one line, or ``Label`` (or ``Label:``) then the value on the next."""
+    match = re.search(
+        rf"^[ \t]*(?:{label})[ \t]*:?[ \t]*([^\n]*)\n(?:[ \t]*\n)?[ \t]*([^\n]+)",
+        text,
+        re.IGNORECASE | re.MULTILINE,
+    )
+    if match is None:
+        return None
+    value = match[1].strip() or match[2].strip()
+    return value.strip(" :") or None
+
+
 def _invoice(text: str) -> dict[str, Any]:
     total_line = _first(
         r"^[^\n]*\b(?:total due|amount due|grand total|total)\b[^\n]*$",
@@ -139,38 +165,37 @@ def _invoice(text: str) -> dict[str, Any]:
         ),
         "issue_date": _labelled("issue date|invoice date|date of issue|date", text),
         "due_date": _labelled("due date|payment due", text),
-        "vendor": _labelled("from|vendor|supplier|seller", text),
-        "customer": _labelled("bill to|billed to|customer|to", text),
+        "vendor": _labelled("from|vendor|supplier|seller", text) or _letterhead(text),
+        "customer": next(
+            (
+                v
+                for label in ("bill to", "billed to", "invoice to", "customer")
+                if (v := _block_after(label, text))
+            ),
+            None,
+        ),
         "total": total,
         "currency": currency,
     }
 
 
 def _contract(text: str) -> dict[str, Any]:
-    parties = re.findall(
-        r"\bbetween\s+(.+?)\s*(?:\(|,)[^\n]*?\band\s+(.+?)\s*(?:\(|,|\.)",
-        text,
-        re.IGNORECASE | re.DOTALL,
+    flat = " ".join(text.split())
+    names: list[str] = []
+    for raw in re.findall(_COMPANY, flat[:6000]):
+        name = re.sub(r"^.*\b(?:between|and|\d+\.)\s+", "", raw).strip(" ,")
+        if name and name not in names and len(name) < 80:
+            names.append(name)
+    term = _first(
+        r"\b(?:initial )?(?:term|period) of ((?:[a-z-]+ )?(?:\(\d+\) )?(?:months|years))", flat
     )
-    names = [p.strip() for p in parties[0]] if parties else []
-    if not names:
-        names = [
-            v
-            for v in (
-                _labelled("party a|client|customer", text),
-                _labelled("party b|provider|supplier", text),
-            )
-            if v
-        ]
+    law = _first(r"governed by (?:and construed in accordance with )?the laws? of ([^.,;]+)", flat)
     return {
-        "parties": [" ".join(n.split()) for n in names][:4],
+        "parties": names[:4],
         "effective_date": _labelled("effective date", text)
-        or _first(r"effective (?:as of|on)\s+" + _DATE, text),
-        "term": _labelled("term", text) or _first(r"for a (?:term|period) of ([^.,\n]+)", text),
-        "governing_law": _first(
-            r"governed by (?:and construed in accordance with )?the laws of ([^.,\n]+)", text
-        )
-        or _labelled("governing law", text),
+        or _first(r"effective (?:as of|on)\s+" + _DATE, flat),
+        "term": term,
+        "governing_law": law or _labelled("governing law", text),
     }
 
 
@@ -215,4 +240,5 @@ _EXTRACTORS = {"invoice": _invoice, "contract": _contract, "letter": _letter, "r
 
 
 def extract_fields(document_type: str, text: str) -> dict[str, Any]:
-    return _EXTRACTORS.get(document_type, _other)(text)
+    plain = re.sub(r"\*\*|__", "", text)  # markdown emphasis would hide labels and values
+    return _EXTRACTORS.get(document_type, _other)(plain)

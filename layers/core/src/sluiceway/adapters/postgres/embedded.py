@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,11 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start the server if needed; returns its connection URL (a Unix socket)."""
+        if not os.environ.get("XDG_RUNTIME_DIR"):
+            # pgserver keeps its inter-process lock there; without it platformdirs warns.
+            runtime = Path(tempfile.gettempdir()) / f"runtime-{os.getuid()}"
+            runtime.mkdir(mode=0o700, exist_ok=True)
+            os.environ["XDG_RUNTIME_DIR"] = str(runtime)
         try:
             from pgserver.postgres_server import get_server
         except ImportError as exc:  # pragma: no cover - depends on the install

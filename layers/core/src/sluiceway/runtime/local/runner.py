@@ -37,6 +37,9 @@ def worker_main(env: dict[str, str], stop: Any) -> None:
     from sluiceway.runtime.local.worker import Worker
 
     deps = get_deps()
+    # Load the models (litellm takes seconds to import) before claiming work, so a task's
+    # duration is its own.
+    _ = deps.models
     registry = FunctionRegistry(deps.settings.functions_dir)
     worker = Worker(deps, registry, LocalLambdaInvoker(registry))
     try:

@@ -1,0 +1,75 @@
+"""Execution history events, named and shaped like GetExecutionHistory's.
+
+Event types are AWS's (``ExecutionStarted``, ``TaskStateEntered``, ``LambdaFunctionScheduled``,
+``MapIterationStarted``, ...). ``details`` holds the fields of the matching
+``...EventDetails`` structure of the Step Functions API, with AWS's camelCase names; inputs and
+outputs are JSON texts, as AWS returns them (``{"name": "Foo", "input": "{\\"a\\":1}",
+"inputDetails": {"truncated": false}}``). Ids count from 1 in emission order;
+``previous_event_id`` links an event to the one before it in the same branch or iteration.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sluiceway.asl.payload import compact_json
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    type: str
+    timestamp: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
+    previous_event_id: int = 0
+
+
+#: Receives each event as it happens; may be a plain function or a coroutine function.
+Listener = Callable[[HistoryEvent], Awaitable[None] | None]
+
+
+def json_field(key: str, value: Any) -> dict[str, Any]:
+    """``{key: <JSON text>, keyDetails: {"truncated": False}}``, as AWS writes inputs/outputs."""
+    return {key: compact_json(value), f"{key}Details": {"truncated": False}}
+
+
+def error_fields(error: str, cause: str | None) -> dict[str, Any]:
+    return {"error": error} if cause is None else {"error": error, "cause": cause}
+
+
+@dataclass
+class Lane:
+    """One thread of events (the execution, a Parallel branch or a Map iteration)."""
+
+    last_id: int = 0
+
+
+class EventLog:
+    """Numbers events and hands them to the listener."""
+
+    def __init__(self, listener: Listener | None, clock: Callable[[], datetime]) -> None:
+        self._listener = listener
+        self._clock = clock
+        self._next_id = 1
+
+    async def emit(
+        self, lane: Lane, event_type: str, details: dict[str, Any] | None = None
+    ) -> HistoryEvent:
+        event = HistoryEvent(
+            type=event_type,
+            timestamp=self._clock(),
+            details=details or {},
+            id=self._next_id,
+            previous_event_id=lane.last_id,
+        )
+        self._next_id += 1
+        lane.last_id = event.id
+        if self._listener is not None:
+            outcome = self._listener(event)
+            if inspect.isawaitable(outcome):
+                await outcome
+        return event

@@ -1,0 +1,289 @@
+"""The interpreter: runs a parsed :class:`StateMachine` on asyncio.
+
+Data flow of a state, as in the developer guide ("Processing input and output"): raw input ->
+``InputPath`` -> ``Parameters`` (effective input) -> the state's work -> ``ResultSelector`` ->
+``ResultPath`` (merged into the *raw* input) -> ``OutputPath``. A path that matches nothing fails
+the execution with ``States.Runtime`` (never retried nor caught) and a cause that starts with
+"An error occurred while executing the state 'X' (entered at the event id #N).".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import random
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sluiceway.asl import errors
+from sluiceway.asl.choice import parse_timestamp
+from sluiceway.asl.control import DeadlineExceeded, Sleep, with_deadline
+from sluiceway.asl.errors import StatesError
+from sluiceway.asl.events import EventLog, HistoryEvent, Lane, Listener, error_fields, json_field
+from sluiceway.asl.integrations import (
+    Integration,
+    LambdaFunctionIntegration,
+    LambdaInvokeIntegration,
+    LambdaInvoker,
+)
+from sluiceway.asl.model import (
+    ChoiceState,
+    FailState,
+    Graph,
+    MapState,
+    ParallelState,
+    PassState,
+    State,
+    StateMachine,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
+from sluiceway.asl.processing import (
+    apply_input_path,
+    apply_output_path,
+    iso_timestamp,
+    read_reference,
+)
+from sluiceway.asl.states import ExecutionStates
+
+Status = Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+
+
+@dataclass
+class ExecutionResult:
+    status: Status
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+
+
+class LocatedError(StatesError):
+    """A States.Runtime error whose cause already names the state it happened in."""
+
+
+@dataclass
+class _Outcome:
+    next: str | None
+    output: Any
+
+
+class Executor:
+    """Runs executions of one state machine.
+
+    ``sleep`` is used for Wait states, retry backoff and every timeout, so tests can pass a
+    fake one. ``integrations`` adds Task resources to the built-in Lambda ones (they are tried
+    first). ``rng`` drives FULL jitter; ``clock`` gives event timestamps.
+    """
+
+    def __init__(
+        self,
+        machine: StateMachine,
+        invoker: LambdaInvoker,
+        listener: Listener | None = None,
+        sleep: Sleep = asyncio.sleep,
+        *,
+        integrations: Iterable[Integration] = (),
+        rng: random.Random | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.machine = machine
+        self.invoker = invoker
+        self.listener = listener
+        self.sleep = sleep
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.rng = rng or random.Random()
+        self.integrations: list[Integration] = [
+            *integrations,
+            LambdaFunctionIntegration(invoker),
+            LambdaInvokeIntegration(invoker, self.clock),
+        ]
+
+    async def run(
+        self,
+        input: Any,
+        execution_name: str | None = None,
+        execution_arn: str | None = None,
+        state_machine_arn: str | None = None,
+        *,
+        role_arn: str | None = None,
+    ) -> ExecutionResult:
+        """Run one execution to its end. A BaseException that is not an Exception, raised by a
+        task, propagates unchanged (the runtime uses one to simulate a crash)."""
+        name = execution_name or str(uuid.uuid4())
+        machine_arn = state_machine_arn or (
+            f"arn:aws:states:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:stateMachine:StateMachine"
+        )
+        arn = execution_arn or _execution_arn(machine_arn, name)
+        parts = machine_arn.split(":")
+        region = parts[3] if len(parts) > 6 and parts[3] else DEFAULT_REGION
+        account = parts[4] if len(parts) > 6 and parts[4] else DEFAULT_ACCOUNT
+        role = role_arn or f"arn:aws:iam::{account}:role/StepFunctions-{parts[-1]}-role"
+        run = _Run(self, EventLog(self.listener, self.clock), region)
+        lane = Lane()
+        started = await run.events.emit(
+            lane, "ExecutionStarted", {**json_field("input", input), "roleArn": role}
+        )
+        run.context = {
+            "Execution": {
+                "Id": arn,
+                "Input": input,
+                "Name": name,
+                "RoleArn": role,
+                "StartTime": iso_timestamp(started.timestamp),
+                "RedriveCount": 0,
+            },
+            "StateMachine": {"Id": machine_arn, "Name": parts[-1]},
+        }
+        try:
+            output = await with_deadline(
+                run.run_graph(self.machine.graph, input, lane),
+                self.sleep,
+                self.machine.timeout_seconds,
+            )
+        except DeadlineExceeded:
+            await run.events.emit(lane, "ExecutionTimedOut", {"error": errors.TIMEOUT})
+            return ExecutionResult("TIMED_OUT", error=errors.TIMEOUT)
+        except StatesError as failure:
+            await run.events.emit(
+                lane, "ExecutionFailed", error_fields(failure.error, failure.cause)
+            )
+            return ExecutionResult("FAILED", error=failure.error, cause=failure.cause)
+        await run.events.emit(lane, "ExecutionSucceeded", json_field("output", output))
+        return ExecutionResult("SUCCEEDED", output=output)
+
+
+def _execution_arn(machine_arn: str, name: str) -> str:
+    prefix, _, machine_name = machine_arn.rpartition(":stateMachine:")
+    return f"{prefix}:execution:{machine_name}:{name}"
+
+
+class _Run(ExecutionStates):
+    """One execution: its event log and context object."""
+
+    def __init__(self, executor: Executor, events: EventLog, region: str) -> None:
+        self.executor = executor
+        self.events = events
+        self.region = region
+        self.context: dict[str, Any] = {}
+        self.sleep = executor.sleep
+        self.rng = executor.rng
+        self.integrations = executor.integrations
+
+    def state_context(self, state: State, entered: HistoryEvent) -> dict[str, Any]:
+        return {
+            **self.context,
+            "State": {
+                "EnteredTime": iso_timestamp(entered.timestamp),
+                "Name": state.name,
+                "RetryCount": 0,
+            },
+        }
+
+    async def run_graph(self, graph: Graph, data: Any, lane: Lane) -> Any:
+        name: str | None = graph.start_at
+        while name is not None:
+            outcome = await self.run_state(graph.states[name], data, lane)
+            name, data = outcome.next, outcome.output
+        return data
+
+    async def run_state(self, state: State, raw: Any, lane: Lane) -> _Outcome:
+        entered = await self.events.emit(
+            lane, f"{state.type}StateEntered", {"name": state.name, **json_field("input", raw)}
+        )
+        context = self.state_context(state, entered)
+        try:
+            next_state, output = await self._dispatch(state, raw, lane, context)
+        except StatesError as failure:
+            if failure.error in errors.TERMINAL_ERRORS and not isinstance(failure, LocatedError):
+                raise LocatedError(
+                    failure.error,
+                    f"An error occurred while executing the state '{state.name}' (entered at the "
+                    f"event id #{entered.id}). {failure.cause}",
+                ) from None
+            raise
+        await self.events.emit(
+            lane, f"{state.type}StateExited", {"name": state.name, **json_field("output", output)}
+        )
+        return _Outcome(next_state, output)
+
+    async def _dispatch(
+        self, state: State, raw: Any, lane: Lane, context: dict[str, Any]
+    ) -> tuple[str | None, Any]:
+        if isinstance(state, TaskState | ParallelState | MapState):
+            return await self.run_execution_state(state, raw, lane, context)
+        if isinstance(state, PassState):
+            return self.run_pass(state, raw, context)
+        if isinstance(state, ChoiceState):
+            return self.run_choice(state, raw)
+        if isinstance(state, WaitState):
+            return await self.run_wait(state, raw)
+        if isinstance(state, SucceedState):
+            return None, apply_output_path(state, apply_input_path(state, raw))
+        assert isinstance(state, FailState)
+        raise self.fail_error(state, raw, context)
+
+    def run_pass(
+        self, state: PassState, raw: Any, context: dict[str, Any]
+    ) -> tuple[str | None, Any]:
+        effective = apply_input_path(state, raw)
+        if state.parameters is not None:
+            effective = state.parameters.evaluate(effective, context)
+        result = copy.deepcopy(state.result) if state.has_result else effective
+        output = self.merge_result(state.result_path, raw, result)
+        return state.next, apply_output_path(state, output)
+
+    def run_choice(self, state: ChoiceState, raw: Any) -> tuple[str | None, Any]:
+        effective = apply_input_path(state, raw)
+        for rule in state.choices:
+            if rule.evaluate(effective):
+                return rule.next, apply_output_path(state, effective)
+        if state.default is None:
+            raise StatesError(
+                errors.NO_CHOICE_MATCHED,
+                f"No Choice Rule of the state '{state.name}' matched its input and it has no Default.",
+            )
+        return state.default, apply_output_path(state, effective)
+
+    async def run_wait(self, state: WaitState, raw: Any) -> tuple[str | None, Any]:
+        effective = apply_input_path(state, raw)
+        seconds: float
+        if state.seconds is not None:
+            seconds = state.seconds
+        elif state.seconds_path is not None:
+            value = read_reference(state.seconds_path, effective, "SecondsPath")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise StatesError(
+                    errors.RUNTIME,
+                    f"The SecondsPath parameter does not reference a valid non-negative integer: {value!r}",
+                )
+            seconds = value
+        else:
+            text = state.timestamp
+            if state.timestamp_path is not None:
+                text = read_reference(state.timestamp_path, effective, "TimestampPath")
+            moment = parse_timestamp(text)
+            if moment is None:
+                raise StatesError(
+                    errors.RUNTIME,
+                    f"The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                    f"offset date-time format string: {text!r}",
+                )
+            seconds = max(0.0, (moment - self.executor.clock()).total_seconds())
+        if seconds > 0:
+            await self.sleep(seconds)
+        return state.next, apply_output_path(state, effective)
+
+    def fail_error(self, state: FailState, raw: Any, context: Mapping[str, Any]) -> StatesError:
+        error, cause = state.error, state.cause
+        if state.error_path is not None:
+            error = self.dynamic_string(state.error_path, raw, context, "ErrorPath")
+        if state.cause_path is not None:
+            cause = self.dynamic_string(state.cause_path, raw, context, "CausePath")
+        return StatesError(error if error is not None else "", cause)

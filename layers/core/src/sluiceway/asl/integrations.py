@@ -1,0 +1,226 @@
+"""Task resources: how a Task state's ``Resource`` is carried out.
+
+Two Lambda integrations are built in:
+
+* a Lambda function ARN (``arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]``): the
+  function gets the effective input and its return value is the task result; history events
+  are ``LambdaFunctionScheduled/Started/Succeeded/Failed/TimedOut``;
+* ``arn:aws:states:::lambda:invoke`` (the optimized integration): ``Parameters`` carry
+  ``FunctionName`` and ``Payload`` and the result is Lambda's Invoke response as Step Functions
+  returns it (``{"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata",
+  "StatusCode"}``); history events are ``TaskScheduled/Started/Succeeded/Failed/TimedOut``.
+
+Other integrations subclass :class:`Integration` and are passed to the Executor.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import traceback
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any, Protocol
+
+from sluiceway.asl.errors import RUNTIME, StatesError
+from sluiceway.asl.events import error_fields, json_field
+from sluiceway.asl.payload import compact_json
+
+LAMBDA_ARN = re.compile(
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::(\$LATEST|[A-Za-z0-9_-]+))?"
+)
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+
+
+def _no_heartbeat() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """What a task implementation learns about the state that runs it."""
+
+    state_name: str
+    #: The context object, the ``$$`` value (Execution, State, StateMachine, Task...).
+    context: Mapping[str, Any]
+    timeout_seconds: float | None = None
+    heartbeat_seconds: float | None = None
+    #: Call to report progress when the state has ``HeartbeatSeconds``.
+    heartbeat: Callable[[], None] = field(default=_no_heartbeat, compare=False, repr=False)
+
+    @property
+    def context_object(self) -> Mapping[str, Any]:
+        return self.context
+
+
+class LambdaInvoker(Protocol):
+    """Runs Lambda functions (in process, or on AWS)."""
+
+    async def invoke(self, function: str, payload: Any, context: TaskContext) -> Any:
+        """Return the function's result, or raise StatesError(errorType, cause) on failure.
+
+        ``function`` is the Resource ARN, or the FunctionName given to lambda:invoke, verbatim.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    resource: str
+    #: The effective input of the state (after InputPath and Parameters).
+    payload: Any
+    context: TaskContext
+    region: str
+
+
+class Integration(ABC):
+    """A kind of Task resource. Event methods return ``(event type, details)``."""
+
+    @abstractmethod
+    def handles(self, resource: str) -> bool: ...
+
+    @abstractmethod
+    async def run(self, request: TaskRequest) -> Any: ...
+
+    resource_type = "unknown"
+    resource_name = "unknown"
+
+    def _task_fields(self) -> dict[str, Any]:
+        return {"resourceType": self.resource_type, "resource": self.resource_name}
+
+    def scheduled(self, request: TaskRequest) -> tuple[str, dict[str, Any]]:
+        details = {
+            **self._task_fields(),
+            "region": request.region,
+            "parameters": compact_json(request.payload),
+        }
+        if request.context.timeout_seconds is not None:
+            details["timeoutInSeconds"] = int(request.context.timeout_seconds)
+        if request.context.heartbeat_seconds is not None:
+            details["heartbeatInSeconds"] = int(request.context.heartbeat_seconds)
+        return "TaskScheduled", details
+
+    def started(self, _request: TaskRequest) -> tuple[str, dict[str, Any]]:
+        return "TaskStarted", self._task_fields()
+
+    def succeeded(self, _request: TaskRequest, output: Any) -> tuple[str, dict[str, Any]]:
+        return "TaskSucceeded", {**self._task_fields(), **json_field("output", output)}
+
+    def failed(self, _request: TaskRequest, error: StatesError) -> tuple[str, dict[str, Any]]:
+        return "TaskFailed", {**self._task_fields(), **error_fields(error.error, error.cause)}
+
+    def timed_out(self, _request: TaskRequest, error: StatesError) -> tuple[str, dict[str, Any]]:
+        return "TaskTimedOut", {**self._task_fields(), **error_fields(error.error, error.cause)}
+
+
+class LambdaFunctionIntegration(Integration):
+    """``Resource`` is a Lambda function ARN."""
+
+    def __init__(self, invoker: LambdaInvoker) -> None:
+        self.invoker = invoker
+
+    def handles(self, resource: str) -> bool:
+        return LAMBDA_ARN.fullmatch(resource) is not None
+
+    async def run(self, request: TaskRequest) -> Any:
+        return await self.invoker.invoke(request.resource, request.payload, request.context)
+
+    def scheduled(self, request: TaskRequest) -> tuple[str, dict[str, Any]]:
+        details = {"resource": request.resource, **json_field("input", request.payload)}
+        if request.context.timeout_seconds is not None:
+            details["timeoutInSeconds"] = int(request.context.timeout_seconds)
+        return "LambdaFunctionScheduled", details
+
+    def started(self, _request: TaskRequest) -> tuple[str, dict[str, Any]]:
+        return "LambdaFunctionStarted", {}
+
+    def succeeded(self, _request: TaskRequest, output: Any) -> tuple[str, dict[str, Any]]:
+        return "LambdaFunctionSucceeded", json_field("output", output)
+
+    def failed(self, _request: TaskRequest, error: StatesError) -> tuple[str, dict[str, Any]]:
+        return "LambdaFunctionFailed", error_fields(error.error, error.cause)
+
+    def timed_out(self, _request: TaskRequest, error: StatesError) -> tuple[str, dict[str, Any]]:
+        return "LambdaFunctionTimedOut", error_fields(error.error, error.cause)
+
+
+class LambdaInvokeIntegration(Integration):
+    """``arn:aws:states:::lambda:invoke`` (request-response)."""
+
+    resource_type = "lambda"
+    resource_name = "invoke"
+
+    def __init__(self, invoker: LambdaInvoker, clock: Callable[[], datetime] | None = None) -> None:
+        self.invoker = invoker
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def handles(self, resource: str) -> bool:
+        return resource == LAMBDA_INVOKE
+
+    async def run(self, request: TaskRequest) -> Any:
+        parameters = request.payload
+        function = parameters.get("FunctionName") if isinstance(parameters, Mapping) else None
+        if not isinstance(function, str):
+            raise StatesError(RUNTIME, "The field 'FunctionName' of lambda:invoke must be a string")
+        payload = parameters.get("Payload", {})
+        result = await self.invoker.invoke(function, payload, request.context)
+        if parameters.get("InvocationType") == "Event":
+            return self._response(parameters, None, 202)
+        return self._response(parameters, result, 200)
+
+    def _response(self, parameters: Mapping[str, Any], result: Any, status: int) -> dict[str, Any]:
+        version = _executed_version(parameters)
+        request_id = str(uuid.uuid4())
+        body = "" if result is None and status == 202 else json.dumps(result)
+        headers = {
+            "Connection": "keep-alive",
+            "Content-Length": str(len(body.encode("utf-8"))),
+            "Content-Type": "application/json",
+            "Date": format_datetime(self.clock(), usegmt=True),
+            "X-Amz-Executed-Version": version,
+            "x-amzn-Remapped-Content-Length": "0",
+            "x-amzn-RequestId": request_id,
+            "X-Amzn-Trace-Id": f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};sampled=0",
+        }
+        response: dict[str, Any] = {
+            "ExecutedVersion": version,
+            "Payload": result,
+            "SdkHttpMetadata": {
+                "AllHttpHeaders": {name: [value] for name, value in headers.items()},
+                "HttpHeaders": headers,
+                "HttpStatusCode": status,
+            },
+            "SdkResponseMetadata": {"RequestId": request_id},
+            "StatusCode": status,
+        }
+        if status == 202:
+            del response["Payload"]
+        return response
+
+
+def _executed_version(parameters: Mapping[str, Any]) -> str:
+    qualifier = parameters.get("Qualifier")
+    function = str(parameters.get("FunctionName", ""))
+    match = LAMBDA_ARN.fullmatch(function)
+    if qualifier is None and match:
+        qualifier = match.group(1)
+    return (
+        str(qualifier)
+        if isinstance(qualifier, str | int) and str(qualifier).isdigit()
+        else "$LATEST"
+    )
+
+
+def failure_from_exception(exc: Exception) -> StatesError:
+    """An ordinary exception from a task, as Lambda reports it: the error is its type name."""
+    name = type(exc).__name__
+    cause = {
+        "errorMessage": str(exc),
+        "errorType": name,
+        "stackTrace": traceback.format_tb(exc.__traceback__),
+    }
+    return StatesError(name, json.dumps(cause))
