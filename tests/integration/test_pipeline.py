@@ -102,7 +102,8 @@ def test_an_interrupted_task_resumes_without_rerunning_finished_steps(deps: Deps
     run_worker(deps, counting)
 
     task = deps.store.get_task(task_id)
-    assert task is not None and task.status == "SUCCEEDED", (task.error, task.cause)
+    assert task is not None
+    assert task.status == "SUCCEEDED", (task.error, task.cause)
     assert task.executions == 2
     # Finished steps were not run again: one start each, and a 'resumed' event on the replay.
     started = started_counts(deps, task_id)
@@ -128,6 +129,7 @@ def test_retry_runs_a_failed_task_again(deps: Deps, tmp_path: Path) -> None:
     assert deps.store.requeue_task(task_id)
     run_worker(deps)
     task = deps.store.get_task(task_id)
-    assert task is not None and task.status == "SUCCEEDED", (task.error, task.cause)
+    assert task is not None
+    assert task.status == "SUCCEEDED", (task.error, task.cause)
     assert task.error is None
     assert task.document_type == "letter"

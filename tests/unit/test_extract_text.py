@@ -11,6 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sluiceway.documents import chunk_text, detect_format, extract_text
+from sluiceway.documents.blocks import PAGE_BREAK, Heading, Table
+from sluiceway.documents.docxgen import build_docx
+from sluiceway.documents.extract import MEDIA_TYPES
+from sluiceway.documents.markup import strip_markdown_inline
+from sluiceway.documents.pdfgen import build_pdf, encrypt_pdf
+from sluiceway.documents.samples import generated_samples
+from sluiceway.documents.samples import main as samples_main
+from sluiceway.documents.text import decode_text, normalize_text
 from sluiceway.errors import (
     CorruptDocument,
     DocumentError,
@@ -20,25 +29,6 @@ from sluiceway.errors import (
     NoTextFound,
     TextDecodingError,
     UnsupportedDocumentType,
-)
-from sluiceway.steps.chunking import chunk_text
-from sluiceway.steps.docgen import (
-    PAGE_BREAK,
-    Heading,
-    Table,
-    build_docx,
-    build_pdf,
-    encrypt_pdf,
-    generated_samples,
-)
-from sluiceway.steps.docgen import main as docgen_main
-from sluiceway.steps.extract_text import (
-    MEDIA_TYPES,
-    decode_text,
-    detect_format,
-    extract_text,
-    normalize_text,
-    strip_markdown_inline,
 )
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -239,8 +229,8 @@ def test_report_samples_yield_several_chunks() -> None:
         assert all(len(chunk.text) <= 1200 for chunk in chunks)
 
 
-def test_generated_samples_match_docgen() -> None:
-    """The committed PDFs, DOCX and bad files are what ``python -m ...docgen samples/`` writes."""
+def test_generated_samples_match_the_generator() -> None:
+    """The committed PDFs, DOCX and bad files are what ``python -m ...samples samples/`` writes."""
     for relative, data in generated_samples(SAMPLES).items():
         path = SAMPLES / relative
         assert path.exists(), path
@@ -249,11 +239,11 @@ def test_generated_samples_match_docgen() -> None:
         assert path.read_bytes() == data, path
 
 
-def test_docgen_cli_writes_the_generated_samples(tmp_path: Path) -> None:
+def test_samples_cli_writes_the_generated_samples(tmp_path: Path) -> None:
     (tmp_path / "documents").mkdir()
     for source in DOCUMENTS.glob("*.md"):
         (tmp_path / "documents" / source.name).write_bytes(source.read_bytes())
-    assert docgen_main([str(tmp_path)]) == 0
+    assert samples_main([str(tmp_path)]) == 0
     written = {path.relative_to(tmp_path) for path in tmp_path.rglob("*") if path.is_file()}
     assert set(generated_samples(SAMPLES)) <= written
     assert (tmp_path / "bad" / "empty.txt").read_bytes() == b""

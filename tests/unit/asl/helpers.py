@@ -66,12 +66,16 @@ def execute(
     handlers: Mapping[str, Handler] | None = None,
     *,
     sleep: Callable[[float], Awaitable[Any]] | None = None,
+    fake_timer: bool = False,
     **options: Any,
 ) -> Outcome:
+    """Run ``definition``; with ``fake_timer`` timeouts also go through the recording sleep."""
     machine = StateMachine.parse(definition)
     invoker = FunctionInvoker(handlers or {})
     events: list[HistoryEvent] = []
     fake = FakeSleep()
+    if fake_timer:
+        options["timer"] = fake
     executor = Executor(machine, invoker, listener=events.append, sleep=sleep or fake, **options)
     result = asyncio.run(
         executor.run({} if input is None else input, execution_name="test-execution")

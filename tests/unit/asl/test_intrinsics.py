@@ -198,7 +198,7 @@ def test_arguments_of_all_kinds() -> None:
         ("States.UUID(1)", "takes 0 argument"),
         ("States.ArrayRange(1, 2)", "takes 3 argument"),
         ("States.MathRandom(1)", "takes 2 to 3"),
-        ("States.Array($.a b)", "Expected .\)."),
+        ("States.Array($.a b)", r"Expected .\)."),
         ("States.Array(1) x", "Unexpected text"),
         ("States.Array(undefined)", "Invalid argument"),
         ("States.Array(" * 11 + ")" * 11, "nested"),

@@ -113,25 +113,27 @@ class ChoiceRule:
     value_path: JsonPath | None = None
     next: str | None = None
 
-    def evaluate(self, data: Any) -> bool:
+    def evaluate(self, data: Any, context: Any = None) -> bool:
+        """Whether ``data`` (the effective input) matches; ``$$`` paths read ``context``."""
         if self.kind == "And":
-            return all(child.evaluate(data) for child in self.children)
+            return all(child.evaluate(data, context) for child in self.children)
         if self.kind == "Or":
-            return any(child.evaluate(data) for child in self.children)
+            return any(child.evaluate(data, context) for child in self.children)
         if self.kind == "Not":
-            return not self.children[0].evaluate(data)
+            return not self.children[0].evaluate(data, context)
         assert self.variable is not None
         if self.operator == "IsPresent":
-            return self.variable.exists(data) is bool(self.value)
-        value = _read(self.variable, data)
+            source = context if self.variable.context else data
+            return self.variable.exists(source) is bool(self.value)
+        value = _read(self.variable, data, context)
         if self.value_path is not None:
-            return compare(self.operator[:-4], value, _read(self.value_path, data))
+            return compare(self.operator[:-4], value, _read(self.value_path, data, context))
         return compare(self.operator, value, self.value)
 
 
-def _read(path: JsonPath, data: Any) -> Any:
+def _read(path: JsonPath, data: Any, context: Any) -> Any:
     try:
-        return path.read(data)
+        return path.read(context if path.context else data)
     except PathNotFound:
         raise StatesError(
             RUNTIME,

@@ -1,7 +1,7 @@
 """Retry policy, deadlines and concurrent branches.
 
-All waiting goes through an injectable ``sleep`` so that tests can run backoffs, timeouts and Wait
-states in virtual time. Deadlines are measured with the same ``sleep``.
+All waiting goes through injectable ``sleep`` functions so that tests can run backoffs, timeouts
+and Wait states in virtual time.
 """
 
 from __future__ import annotations

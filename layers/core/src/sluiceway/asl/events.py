@@ -37,8 +37,14 @@ def json_field(key: str, value: Any) -> dict[str, Any]:
     return {key: compact_json(value), f"{key}Details": {"truncated": False}}
 
 
-def error_fields(error: str, cause: str | None) -> dict[str, Any]:
-    return {"error": error} if cause is None else {"error": error, "cause": cause}
+def error_fields(error: str | None, cause: str | None) -> dict[str, Any]:
+    """``{"error", "cause"}`` without the absent ones (a Fail state may set neither)."""
+    fields: dict[str, Any] = {}
+    if error:
+        fields["error"] = error
+    if cause is not None:
+        fields["cause"] = cause
+    return fields
 
 
 @dataclass

@@ -77,8 +77,10 @@ class _Outcome:
 class Executor:
     """Runs executions of one state machine.
 
-    ``sleep`` is used for Wait states, retry backoff and every timeout, so tests can pass a
-    fake one. ``integrations`` adds Task resources to the built-in Lambda ones (they are tried
+    ``sleep`` waits for Wait states and retry backoff, so tests can pass a fake one that
+    returns at once. ``timer`` measures timeouts (TimeoutSeconds, HeartbeatSeconds, the
+    machine's TimeoutSeconds); it is real time (``asyncio.sleep``) unless a test passes a faster
+    one. ``integrations`` adds Task resources to the built-in Lambda ones (they are tried
     first). ``rng`` drives FULL jitter; ``clock`` gives event timestamps.
     """
 
@@ -89,6 +91,7 @@ class Executor:
         listener: Listener | None = None,
         sleep: Sleep = asyncio.sleep,
         *,
+        timer: Sleep | None = None,
         integrations: Iterable[Integration] = (),
         rng: random.Random | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -97,6 +100,7 @@ class Executor:
         self.invoker = invoker
         self.listener = listener
         self.sleep = sleep
+        self.timer = timer or asyncio.sleep
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rng = rng or random.Random()
         self.integrations: list[Integration] = [
@@ -144,7 +148,7 @@ class Executor:
         try:
             output = await with_deadline(
                 run.run_graph(self.machine.graph, input, lane),
-                self.sleep,
+                self.timer,
                 self.machine.timeout_seconds,
             )
         except DeadlineExceeded:
@@ -154,7 +158,7 @@ class Executor:
             await run.events.emit(
                 lane, "ExecutionFailed", error_fields(failure.error, failure.cause)
             )
-            return ExecutionResult("FAILED", error=failure.error, cause=failure.cause)
+            return ExecutionResult("FAILED", error=failure.error or None, cause=failure.cause)
         await run.events.emit(lane, "ExecutionSucceeded", json_field("output", output))
         return ExecutionResult("SUCCEEDED", output=output)
 
@@ -173,6 +177,7 @@ class _Run(ExecutionStates):
         self.region = region
         self.context: dict[str, Any] = {}
         self.sleep = executor.sleep
+        self.timer = executor.timer
         self.rng = executor.rng
         self.integrations = executor.integrations
 
@@ -221,7 +226,7 @@ class _Run(ExecutionStates):
         if isinstance(state, PassState):
             return self.run_pass(state, raw, context)
         if isinstance(state, ChoiceState):
-            return self.run_choice(state, raw)
+            return self.run_choice(state, raw, context)
         if isinstance(state, WaitState):
             return await self.run_wait(state, raw)
         if isinstance(state, SucceedState):
@@ -239,10 +244,12 @@ class _Run(ExecutionStates):
         output = self.merge_result(state.result_path, raw, result)
         return state.next, apply_output_path(state, output)
 
-    def run_choice(self, state: ChoiceState, raw: Any) -> tuple[str | None, Any]:
+    def run_choice(
+        self, state: ChoiceState, raw: Any, context: Mapping[str, Any]
+    ) -> tuple[str | None, Any]:
         effective = apply_input_path(state, raw)
         for rule in state.choices:
-            if rule.evaluate(effective):
+            if rule.evaluate(effective, context):
                 return rule.next, apply_output_path(state, effective)
         if state.default is None:
             raise StatesError(

@@ -89,6 +89,10 @@ class Integration(ABC):
     resource_type = "unknown"
     resource_name = "unknown"
 
+    def task_token(self, _resource: str) -> str | None:
+        """A new task token, for resources that wait for a callback (``$$.Task.Token``)."""
+        return None
+
     def _task_fields(self) -> dict[str, Any]:
         return {"resourceType": self.resource_type, "resource": self.resource_name}
 

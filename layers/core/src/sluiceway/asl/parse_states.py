@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sluiceway.asl.choice import ChoiceRule, compile_rule, parse_timestamp
+from sluiceway.asl.integrations import LAMBDA_INVOKE
 from sluiceway.asl.intrinsics import (
     Intrinsic,
     IntrinsicSyntaxError,
@@ -68,7 +69,6 @@ _ALLOWED: dict[str, frozenset[str]] = {
         )
     ),
 }
-LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 
 
 class StateParser(FieldParser):

@@ -25,7 +25,13 @@ from sluiceway.asl.integrations import Integration, TaskContext, TaskRequest, fa
 from sluiceway.asl.intrinsics import Intrinsic
 from sluiceway.asl.model import Graph, MapState, ParallelState, State, TaskState
 from sluiceway.asl.paths import JsonPath
-from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
+from sluiceway.asl.processing import (
+    apply_input_path,
+    apply_output_path,
+    json_type,
+    merge_result,
+    read_path,
+)
 
 ExecState = TaskState | ParallelState | MapState
 
@@ -35,6 +41,7 @@ class ExecutionStates:
 
     events: EventLog
     sleep: Sleep
+    timer: Sleep
     rng: random.Random
     integrations: Sequence[Integration]
     region: str
@@ -96,18 +103,18 @@ class ExecutionStates:
     ) -> Any:
         if isinstance(state, MapState):
             return await self._run_map(state, effective, lane, context)
+        if isinstance(state, TaskState):
+            return await self._run_task(state, effective, lane, context)
         payload = effective
         if state.parameters is not None:
             payload = state.parameters.evaluate(effective, context)
-        if isinstance(state, ParallelState):
-            await self.events.emit(lane, "ParallelStateStarted")
-            branches = [
-                self.run_graph(branch, payload, Lane(lane.last_id)) for branch in state.branches
-            ]
-            results = await run_all(branches)
-            await self.events.emit(lane, "ParallelStateSucceeded")
-            return results
-        return await self._run_task(state, payload, lane, context)
+        await self.events.emit(lane, "ParallelStateStarted")
+        branches = [
+            self.run_graph(branch, payload, Lane(lane.last_id)) for branch in state.branches
+        ]
+        results = await run_all(branches)
+        await self.events.emit(lane, "ParallelStateSucceeded")
+        return results
 
     # -- Task ------------------------------------------------------------------------------------
 
@@ -124,11 +131,17 @@ class ExecutionStates:
         return float(value)
 
     async def _run_task(
-        self, state: TaskState, payload: Any, lane: Lane, context: dict[str, Any]
+        self, state: TaskState, effective: Any, lane: Lane, context: dict[str, Any]
     ) -> Any:
         integration = next((i for i in self.integrations if i.handles(state.resource)), None)
         if integration is None:
             raise StatesError(errors.RUNTIME, f"The resource '{state.resource}' is not supported.")
+        token = integration.task_token(state.resource)
+        if token is not None:
+            context = {**context, "Task": {"Token": token}}
+        payload = effective
+        if state.parameters is not None:
+            payload = state.parameters.evaluate(effective, context)
         timeout = self._seconds(
             state.timeout_seconds, state.timeout_seconds_path, payload, "TimeoutSecondsPath"
         )
@@ -148,10 +161,15 @@ class ExecutionStates:
         await self.events.emit(lane, *integration.started(request))
         try:
             result = await with_deadline(
-                integration.run(request), self.sleep, timeout, heartbeat_seconds, heartbeat
+                integration.run(request), self.timer, timeout, heartbeat_seconds, heartbeat
             )
-        except DeadlineExceeded:
-            timed_out = StatesError(errors.TIMEOUT)
+        except DeadlineExceeded as expired:
+            timed_out = StatesError(
+                errors.TIMEOUT,
+                f"The state '{state.name}' sent no heartbeat for {heartbeat_seconds:g} seconds."
+                if expired.heartbeat and heartbeat_seconds is not None
+                else f"The state '{state.name}' timed out after {timeout:g} seconds.",
+            )
             await self.events.emit(lane, *integration.timed_out(request, timed_out))
             raise timed_out from None
         except StatesError as failure:
@@ -174,7 +192,7 @@ class ExecutionStates:
             raise StatesError(
                 errors.RUNTIME,
                 f"Invalid path '{state.items_path.source}' : The value of the field 'ItemsPath' "
-                f"must be a JSON array, but got: {type(items).__name__}",
+                f"must be a JSON array, but got: {json_type(items)}",
             )
         limit = state.max_concurrency
         if state.max_concurrency_path is not None:

@@ -17,8 +17,8 @@ def main(args: argparse.Namespace) -> int:
         store = runtime.deps.store
         if args.action == "list":
             tasks = store.list_tasks(args.tenant or settings.tenant, args.status, args.limit)
-            for task in tasks:
-                task.steps = store.step_progress(task.id)
+            for listed in tasks:
+                listed.steps = store.step_progress(listed.id)
             if args.json:
                 print_json_lines(tasks)
             else:

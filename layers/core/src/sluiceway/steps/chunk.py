@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sluiceway.documents import chunk_text
 from sluiceway.domain.steps import ChunkBatch, ChunkInput, ChunkOutput
 from sluiceway.ports import ChunkRecord
-from sluiceway.steps.chunking import chunk_text
 
 if TYPE_CHECKING:
     from sluiceway.runtime.deps import Deps

@@ -6,10 +6,10 @@ import hashlib
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from sluiceway.documents import extract_text
 from sluiceway.domain.steps import ExtractInput, ExtractOutput
-from sluiceway.errors import DocumentTooLarge, InvalidEvent
+from sluiceway.errors import InvalidEvent
 from sluiceway.ports import DocumentRecord
-from sluiceway.steps.extract_text import extract_text
 
 if TYPE_CHECKING:
     from sluiceway.runtime.deps import Deps
@@ -25,10 +25,8 @@ def run(event: ExtractInput, deps: Deps) -> ExtractOutput:
         data = deps.objects.get(event.key)
     except KeyError:
         raise InvalidEvent(f"no object {event.key!r} in bucket {deps.objects.bucket!r}") from None
-    limit = deps.settings.max_document_bytes
-    if len(data) > limit:
-        raise DocumentTooLarge(f"{filename} is {len(data):,} bytes; the limit is {limit:,}")
-    extracted = extract_text(data, filename, max_bytes=limit)
+    # Raises DocumentTooLarge (naming the file, its size and the limit) before parsing anything.
+    extracted = extract_text(data, filename, max_bytes=deps.settings.max_document_bytes)
     key = text_key(event.task_id)
     deps.objects.put(key, extracted.text.encode("utf-8"))
     output = ExtractOutput(

@@ -20,9 +20,8 @@ def readable_cause(cause: str | None) -> str:
         parsed = json.loads(cause)
     except ValueError:
         return cause
-    if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
-        return parsed["errorMessage"]
-    return cause
+    message = parsed.get("errorMessage") if isinstance(parsed, dict) else None
+    return message if isinstance(message, str) else cause
 
 
 def run(event: RecordFailureInput, deps: Deps) -> RecordFailureOutput:
