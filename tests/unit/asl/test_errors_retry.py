@@ -291,7 +291,10 @@ def test_task_timeout_seconds_path_and_history() -> None:
     assert outcome.sleep.delays == [3]
     scheduled = next(e for e in outcome.events if e.type == "LambdaFunctionScheduled")
     assert scheduled.details["timeoutInSeconds"] == 3
+    assert outcome.result.cause == "The state 'S' timed out after 3 seconds."
     assert outcome.types[-2:] == ["LambdaFunctionTimedOut", "ExecutionFailed"]
+    timed_out = next(e for e in outcome.events if e.type == "LambdaFunctionTimedOut")
+    assert timed_out.details == {"error": "States.Timeout", "cause": outcome.result.cause}
 
 
 def test_heartbeat() -> None:
@@ -324,6 +327,15 @@ def test_execution_timeout() -> None:
     assert outcome.types == ["ExecutionStarted", "WaitStateEntered", "ExecutionTimedOut"]
 
 
+def test_a_fake_sleep_does_not_shorten_timeouts() -> None:
+    # Timeouts run on real time unless a test passes a timer: a fake sleep that returns at once
+    # skips the Wait without making the machine's TimeoutSeconds expire.
+    definition = {"TimeoutSeconds": 1, **single({"Type": "Wait", "Seconds": 60, "End": True})}
+    outcome = execute(definition, {"x": 1})
+    assert outcome.result.status == "SUCCEEDED"
+    assert outcome.sleep.delays == [60]
+
+
 def test_unknown_resource_is_a_runtime_error() -> None:
     definition = single(
         {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": True}
@@ -333,4 +345,13 @@ def test_unknown_resource_is_a_runtime_error() -> None:
     assert outcome.result.cause == (
         "An error occurred while executing the state 'S' (entered at the event id #2). "
         "The resource 'arn:aws:states:::sqs:sendMessage' is not supported."
+    )
+
+
+def test_a_result_that_is_not_json_fails_like_the_lambda_runtime() -> None:
+    outcome = execute(single(task()), {}, {"X": lambda _: {"when": object()}})
+    assert outcome.result.error == "Runtime.MarshalError"
+    assert outcome.result.cause is not None
+    assert json.loads(outcome.result.cause)["errorMessage"].startswith(
+        "Unable to marshal response: "
     )

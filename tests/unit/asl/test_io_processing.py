@@ -280,3 +280,24 @@ def test_indefinite_inputpath_selects_a_list() -> None:
         single({"Type": "Pass", "InputPath": "$.items[*].id", "End": True}),
         {"items": [{"id": 1}, {"id": 2}]},
     ) == [1, 2]
+
+
+def test_paths_into_the_context_object() -> None:
+    definition = {
+        "StartAt": "Original",
+        "States": {
+            "Original": {
+                "Type": "Pass",
+                "InputPath": "$$.Execution.Input",
+                "ResultPath": "$.copy",
+                "Next": "M",
+            },
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$$.Execution.Input.items",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True,
+            },
+        },
+    }
+    assert output_of(definition, {"items": [1, 2]}) == [1, 2]

@@ -46,7 +46,7 @@ from sluiceway.asl.processing import (
     apply_input_path,
     apply_output_path,
     iso_timestamp,
-    read_reference,
+    read_path,
 )
 from sluiceway.asl.states import ExecutionStates
 
@@ -164,7 +164,9 @@ class Executor:
 
 
 def _execution_arn(machine_arn: str, name: str) -> str:
-    prefix, _, machine_name = machine_arn.rpartition(":stateMachine:")
+    prefix, found, machine_name = machine_arn.rpartition(":stateMachine:")
+    if not found:
+        prefix, machine_name = f"arn:aws:states:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}", "StateMachine"
     return f"{prefix}:execution:{machine_name}:{name}"
 
 
@@ -228,43 +230,45 @@ class _Run(ExecutionStates):
         if isinstance(state, ChoiceState):
             return self.run_choice(state, raw, context)
         if isinstance(state, WaitState):
-            return await self.run_wait(state, raw)
+            return await self.run_wait(state, raw, context)
         if isinstance(state, SucceedState):
-            return None, apply_output_path(state, apply_input_path(state, raw))
+            return None, apply_output_path(state, apply_input_path(state, raw, context), context)
         assert isinstance(state, FailState)
         raise self.fail_error(state, raw, context)
 
     def run_pass(
         self, state: PassState, raw: Any, context: dict[str, Any]
     ) -> tuple[str | None, Any]:
-        effective = apply_input_path(state, raw)
+        effective = apply_input_path(state, raw, context)
         if state.parameters is not None:
             effective = state.parameters.evaluate(effective, context)
         result = copy.deepcopy(state.result) if state.has_result else effective
         output = self.merge_result(state.result_path, raw, result)
-        return state.next, apply_output_path(state, output)
+        return state.next, apply_output_path(state, output, context)
 
     def run_choice(
         self, state: ChoiceState, raw: Any, context: Mapping[str, Any]
     ) -> tuple[str | None, Any]:
-        effective = apply_input_path(state, raw)
+        effective = apply_input_path(state, raw, context)
         for rule in state.choices:
             if rule.evaluate(effective, context):
-                return rule.next, apply_output_path(state, effective)
+                return rule.next, apply_output_path(state, effective, context)
         if state.default is None:
             raise StatesError(
                 errors.NO_CHOICE_MATCHED,
                 f"No Choice Rule of the state '{state.name}' matched its input and it has no Default.",
             )
-        return state.default, apply_output_path(state, effective)
+        return state.default, apply_output_path(state, effective, context)
 
-    async def run_wait(self, state: WaitState, raw: Any) -> tuple[str | None, Any]:
-        effective = apply_input_path(state, raw)
+    async def run_wait(
+        self, state: WaitState, raw: Any, context: Mapping[str, Any]
+    ) -> tuple[str | None, Any]:
+        effective = apply_input_path(state, raw, context)
         seconds: float
         if state.seconds is not None:
             seconds = state.seconds
         elif state.seconds_path is not None:
-            value = read_reference(state.seconds_path, effective, "SecondsPath")
+            value = read_path(state.seconds_path, effective, context)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise StatesError(
                     errors.RUNTIME,
@@ -274,7 +278,7 @@ class _Run(ExecutionStates):
         else:
             text = state.timestamp
             if state.timestamp_path is not None:
-                text = read_reference(state.timestamp_path, effective, "TimestampPath")
+                text = read_path(state.timestamp_path, effective, context)
             moment = parse_timestamp(text)
             if moment is None:
                 raise StatesError(
@@ -285,7 +289,7 @@ class _Run(ExecutionStates):
             seconds = max(0.0, (moment - self.executor.clock()).total_seconds())
         if seconds > 0:
             await self.sleep(seconds)
-        return state.next, apply_output_path(state, effective)
+        return state.next, apply_output_path(state, effective, context)
 
     def fail_error(self, state: FailState, raw: Any, context: Mapping[str, Any]) -> StatesError:
         error, cause = state.error, state.cause

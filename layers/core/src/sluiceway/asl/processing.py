@@ -29,28 +29,25 @@ def json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def read_path(path: JsonPath, data: Any) -> Any:
-    """Read ``path``; a definite path that matches nothing fails with States.Runtime."""
+def read_path(path: JsonPath, data: Any, context: Any = None) -> Any:
+    """Read ``path`` (``$$`` paths from ``context``); a definite path that matches nothing fails
+    with States.Runtime."""
     try:
-        return path.read(data)
+        return path.read(context if path.context and context is not None else data)
     except PathNotFound as exc:
         raise StatesError(errors.RUNTIME, f"Invalid path '{path.source}' : {exc}") from None
 
 
-def read_reference(path: JsonPath, data: Any, _field: str) -> Any:
-    return read_path(path, data)
-
-
-def apply_input_path(state: State, raw: Any) -> Any:
+def apply_input_path(state: State, raw: Any, context: Any) -> Any:
     if state.input_path is None:
         return {}
-    return raw if state.input_path is ROOT else read_path(state.input_path, raw)
+    return raw if state.input_path is ROOT else read_path(state.input_path, raw, context)
 
 
-def apply_output_path(state: State, output: Any) -> Any:
+def apply_output_path(state: State, output: Any, context: Any) -> Any:
     if state.output_path is None:
         return {}
-    return output if state.output_path is ROOT else read_path(state.output_path, output)
+    return output if state.output_path is ROOT else read_path(state.output_path, output, context)
 
 
 def merge_result(result_path: JsonPath | None, raw: Any, result: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import random
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from sluiceway.asl.integrations import Integration, TaskContext, TaskRequest, fa
 from sluiceway.asl.intrinsics import Intrinsic
 from sluiceway.asl.model import Graph, MapState, ParallelState, State, TaskState
 from sluiceway.asl.paths import JsonPath
+from sluiceway.asl.payload import compact_json
 from sluiceway.asl.processing import (
     apply_input_path,
     apply_output_path,
@@ -61,7 +63,7 @@ class ExecutionStates:
         value = (
             source.evaluate(data, context)
             if isinstance(source, Intrinsic)
-            else read_path(source, data)
+            else read_path(source, data, context)
         )
         if not isinstance(value, str):
             raise StatesError(
@@ -72,7 +74,7 @@ class ExecutionStates:
     async def run_execution_state(
         self, state: ExecState, raw: Any, lane: Lane, context: dict[str, Any]
     ) -> tuple[str | None, Any]:
-        effective = apply_input_path(state, raw)
+        effective = apply_input_path(state, raw, context)
         policy = RetryPolicy(state.retry, self.rng)
         while True:
             try:
@@ -80,7 +82,7 @@ class ExecutionStates:
                 if state.result_selector is not None:
                     result = state.result_selector.evaluate(result, context)
                 output = merge_result(state.result_path, raw, result)
-                return state.next, apply_output_path(state, output)
+                return state.next, apply_output_path(state, output, context)
             except StatesError as failure:
                 if failure.error in errors.TERMINAL_ERRORS:
                     raise
@@ -119,11 +121,11 @@ class ExecutionStates:
     # -- Task ------------------------------------------------------------------------------------
 
     def _seconds(
-        self, fixed: float | None, path: JsonPath | None, data: Any, field: str
+        self, fixed: float | None, path: JsonPath | None, data: Any, context: Any, field: str
     ) -> float | None:
         if path is None:
             return fixed
-        value = read_path(path, data)
+        value = read_path(path, data, context)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise StatesError(
                 errors.RUNTIME, f"The value of '{field}' must be a positive integer: {value!r}"
@@ -143,10 +145,18 @@ class ExecutionStates:
         if state.parameters is not None:
             payload = state.parameters.evaluate(effective, context)
         timeout = self._seconds(
-            state.timeout_seconds, state.timeout_seconds_path, payload, "TimeoutSecondsPath"
+            state.timeout_seconds,
+            state.timeout_seconds_path,
+            payload,
+            context,
+            "TimeoutSecondsPath",
         )
         heartbeat_seconds = self._seconds(
-            state.heartbeat_seconds, state.heartbeat_seconds_path, payload, "HeartbeatSecondsPath"
+            state.heartbeat_seconds,
+            state.heartbeat_seconds_path,
+            payload,
+            context,
+            "HeartbeatSecondsPath",
         )
         heartbeat = Heartbeat()
         task_context = TaskContext(
@@ -179,6 +189,19 @@ class ExecutionStates:
             converted = failure_from_exception(exc)
             await self.events.emit(lane, *integration.failed(request, converted))
             raise converted from None
+        try:
+            compact_json(result)
+        except (TypeError, ValueError) as exc:
+            # What the Lambda runtime reports for a return value it cannot serialize.
+            message = f"Unable to marshal response: {exc}"
+            marshal_error = StatesError(
+                "Runtime.MarshalError",
+                json.dumps(
+                    {"errorMessage": message, "errorType": "Runtime.MarshalError", "stackTrace": []}
+                ),
+            )
+            await self.events.emit(lane, *integration.failed(request, marshal_error))
+            raise marshal_error from None
         await self.events.emit(lane, *integration.succeeded(request, result))
         return result
 
@@ -187,7 +210,7 @@ class ExecutionStates:
     async def _run_map(
         self, state: MapState, effective: Any, lane: Lane, context: dict[str, Any]
     ) -> Any:
-        items = read_path(state.items_path, effective)
+        items = read_path(state.items_path, effective, context)
         if not isinstance(items, list):
             raise StatesError(
                 errors.RUNTIME,
@@ -196,7 +219,7 @@ class ExecutionStates:
             )
         limit = state.max_concurrency
         if state.max_concurrency_path is not None:
-            value = read_path(state.max_concurrency_path, effective)
+            value = read_path(state.max_concurrency_path, effective, context)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise StatesError(
                     errors.RUNTIME,
