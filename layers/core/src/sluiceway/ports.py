@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     import numpy as np
     from numpy.typing import NDArray
@@ -135,3 +136,87 @@ class Embedder(Protocol):
     dimensions: int
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+
+# Queues and flow control ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    """A received message: what SQS's ReceiveMessage returns for one message."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int
+    sent_at: datetime
+    first_received_at: datetime | None = None
+    group_id: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    body: str
+    delay_seconds: float = 0.0
+    group_id: str | None = None
+    deduplication_id: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    name: str
+    visible: int
+    in_flight: int
+    delayed: int
+    dead_letter_queue: str | None = None
+    dead_letters: int = 0
+
+
+class Queue(Protocol):
+    """A queue with SQS semantics: at-least-once delivery, visibility timeouts, receive counts,
+    dead-letter queues after ``maxReceiveCount`` receives, delays, FIFO message groups."""
+
+    name: str
+
+    def send(self, message: OutgoingMessage) -> str: ...
+
+    def send_batch(self, messages: Sequence[OutgoingMessage]) -> list[str]: ...
+
+    def receive(
+        self, max_messages: int = 1, *, visibility_timeout: float | None = None, wait_seconds: float = 0
+    ) -> list[QueueMessage]: ...
+
+    def delete(self, receipt_handle: str) -> bool: ...
+
+    def delete_batch(self, receipt_handles: Sequence[str]) -> int: ...
+
+    def change_visibility(self, receipt_handle: str, timeout: float) -> bool: ...
+
+    def stats(self) -> QueueStats: ...
+
+
+class ConcurrencyLimiter(Protocol):
+    """At most ``limit`` holders of ``key`` at once, across every process."""
+
+    def acquire(self, key: str, limit: int, *, timeout: float | None = None) -> int: ...
+
+    def release(self, key: str, slot: int) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Token buckets shared by every process: reserve before a call, reconcile after it."""
+
+    def reserve(self, costs: dict[str, float], *, max_wait: float = 30.0) -> None: ...
+
+    def reconcile(self, key: str, reserved: float, actual: float) -> None: ...
+
+
+class Orchestrator(Protocol):
+    """Starts pipeline executions: Step Functions in AWS, the embedded runtime locally.
+    One execution per task, named after the task id; starting it twice is a no-op."""
+
+    def start_execution(
+        self, pipeline: str, task_id: str, input: dict[str, Any], tenant_id: str, source_name: str | None
+    ) -> bool: ...

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sluiceway.asl import variables
 from sluiceway.asl.errors import RUNTIME, StatesError
 from sluiceway.asl.paths import JsonPath, PathNotFound, PathSyntaxError, parse_path
 
@@ -123,8 +124,7 @@ class ChoiceRule:
             return not self.children[0].evaluate(data, context)
         assert self.variable is not None
         if self.operator == "IsPresent":
-            source = context if self.variable.context else data
-            return self.variable.exists(source) is bool(self.value)
+            return variables.exists(self.variable, data, context) is bool(self.value)
         value = _read(self.variable, data, context)
         if self.value_path is not None:
             return compare(self.operator[:-4], value, _read(self.value_path, data, context))
@@ -133,7 +133,7 @@ class ChoiceRule:
 
 def _read(path: JsonPath, data: Any, context: Any) -> Any:
     try:
-        return path.read(context if path.context else data)
+        return variables.read(path, data, context)
     except PathNotFound:
         raise StatesError(
             RUNTIME,

@@ -4,7 +4,9 @@ Error names and matching rules follow the Step Functions developer guide ("Handl
 Step Functions workflows"):
 
 * ``States.ALL`` matches every error name except the terminal ``States.Runtime`` and
-  ``States.DataLimitExceeded``, which no retrier or catcher can handle.
+  ``States.DataLimitExceeded``, which no retrier or catcher can handle. JSONata evaluation
+  failures (``States.QueryEvaluationError``) are treated the same way: AWS reports them with the
+  States.Runtime prefix ("An error occurred while executing the state ...").
 * ``States.TaskFailed`` matches any error except ``States.Timeout`` (and the two terminal ones).
 """
 
@@ -20,13 +22,16 @@ INTRINSIC_FAILURE = "States.IntrinsicFailure"
 NO_CHOICE_MATCHED = "States.NoChoiceMatched"
 PARAMETER_PATH_FAILURE = "States.ParameterPathFailure"
 PERMISSIONS = "States.Permissions"
+QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
+EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+ITEM_READER_FAILED = "States.ItemReaderFailed"
 RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
 RUNTIME = "States.Runtime"
 TASK_FAILED = "States.TaskFailed"
 TIMEOUT = "States.Timeout"
 
 #: Errors that end the execution whatever the state's Retry and Catch say.
-TERMINAL_ERRORS = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED})
+TERMINAL_ERRORS = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED, QUERY_EVALUATION_ERROR})
 
 
 class StatesError(Exception):

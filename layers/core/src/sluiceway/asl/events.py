@@ -63,14 +63,19 @@ class EventLog:
         self._next_id = 1
 
     async def emit(
-        self, lane: Lane, event_type: str, details: dict[str, Any] | None = None
+        self,
+        lane: Lane,
+        event_type: str,
+        details: dict[str, Any] | None = None,
+        *,
+        previous: int | None = None,
     ) -> HistoryEvent:
         event = HistoryEvent(
             type=event_type,
             timestamp=self._clock(),
             details=details or {},
             id=self._next_id,
-            previous_event_id=lane.last_id,
+            previous_event_id=lane.last_id if previous is None else previous,
         )
         self._next_id += 1
         lane.last_id = event.id

@@ -10,7 +10,6 @@ the execution with ``States.Runtime`` (never retried nor caught) and a cause tha
 from __future__ import annotations
 
 import asyncio
-import copy
 import random
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -19,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sluiceway.asl import errors
-from sluiceway.asl.choice import parse_timestamp
 from sluiceway.asl.control import DeadlineExceeded, Sleep, with_deadline
 from sluiceway.asl.errors import StatesError
 from sluiceway.asl.events import EventLog, HistoryEvent, Lane, Listener, error_fields, json_field
@@ -42,13 +40,13 @@ from sluiceway.asl.model import (
     TaskState,
     WaitState,
 )
-from sluiceway.asl.processing import (
-    apply_input_path,
-    apply_output_path,
-    iso_timestamp,
-    read_path,
-)
+from sluiceway.asl.flow_states import FlowStates
+from sluiceway.asl.jsonata_eval import QueryEvaluationError
+from sluiceway.asl.map_config import ObjectStore
+from sluiceway.asl.processing import iso_timestamp
+from sluiceway.asl.query import check_result_size
 from sluiceway.asl.states import ExecutionStates
+from sluiceway.asl.variables import Context, Scope, assigned_fields, make_context
 
 Status = Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
 
@@ -81,7 +79,8 @@ class Executor:
     returns at once. ``timer`` measures timeouts (TimeoutSeconds, HeartbeatSeconds, the
     machine's TimeoutSeconds); it is real time (``asyncio.sleep``) unless a test passes a faster
     one. ``integrations`` adds Task resources to the built-in Lambda ones (they are tried
-    first). ``rng`` drives FULL jitter; ``clock`` gives event timestamps.
+    first). ``rng`` drives FULL jitter; ``clock`` gives event timestamps; ``object_store`` is
+    where a Distributed Map's ItemReader reads.
     """
 
     def __init__(
@@ -95,6 +94,7 @@ class Executor:
         integrations: Iterable[Integration] = (),
         rng: random.Random | None = None,
         clock: Callable[[], datetime] | None = None,
+        object_store: ObjectStore | None = None,
     ) -> None:
         self.machine = machine
         self.invoker = invoker
@@ -103,6 +103,7 @@ class Executor:
         self.timer = timer or asyncio.sleep
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rng = rng or random.Random()
+        self.object_store = object_store
         self.integrations: list[Integration] = [
             *integrations,
             LambdaFunctionIntegration(invoker),
@@ -147,7 +148,7 @@ class Executor:
         }
         try:
             output = await with_deadline(
-                run.run_graph(self.machine.graph, input, lane),
+                run.run_graph(self.machine.graph, input, lane, Scope()),
                 self.timer,
                 self.machine.timeout_seconds,
             )
@@ -170,7 +171,7 @@ def _execution_arn(machine_arn: str, name: str) -> str:
     return f"{prefix}:execution:{machine_name}:{name}"
 
 
-class _Run(ExecutionStates):
+class _Run(ExecutionStates, FlowStates):
     """One execution: its event log and context object."""
 
     def __init__(self, executor: Executor, events: EventLog, region: str) -> None:
@@ -180,11 +181,13 @@ class _Run(ExecutionStates):
         self.context: dict[str, Any] = {}
         self.sleep = executor.sleep
         self.timer = executor.timer
+        self.clock = executor.clock
         self.rng = executor.rng
         self.integrations = executor.integrations
+        self.object_store = executor.object_store
 
-    def state_context(self, state: State, entered: HistoryEvent) -> dict[str, Any]:
-        return {
+    def state_context(self, state: State, entered: HistoryEvent, scope: Scope) -> Context:
+        values = {
             **self.context,
             "State": {
                 "EnteredTime": iso_timestamp(entered.timestamp),
@@ -192,37 +195,55 @@ class _Run(ExecutionStates):
                 "RetryCount": 0,
             },
         }
+        return make_context(values, scope, entered.id)
 
-    async def run_graph(self, graph: Graph, data: Any, lane: Lane) -> Any:
+    async def run_graph(self, graph: Graph, data: Any, lane: Lane, scope: Scope) -> Any:
         name: str | None = graph.start_at
         while name is not None:
-            outcome = await self.run_state(graph.states[name], data, lane)
+            outcome = await self.run_state(graph.states[name], data, lane, scope)
             name, data = outcome.next, outcome.output
         return data
 
-    async def run_state(self, state: State, raw: Any, lane: Lane) -> _Outcome:
+    async def run_state(self, state: State, raw: Any, lane: Lane, scope: Scope) -> _Outcome:
         entered = await self.events.emit(
             lane, f"{state.type}StateEntered", {"name": state.name, **json_field("input", raw)}
         )
-        context = self.state_context(state, entered)
+        context = self.state_context(state, entered, scope)
         try:
-            next_state, output = await self._dispatch(state, raw, lane, context)
+            next_state, output, assigned = await self._dispatch(state, raw, lane, context)
+            check_result_size(state.name, output)
         except StatesError as failure:
             if failure.error in errors.TERMINAL_ERRORS and not isinstance(failure, LocatedError):
-                raise LocatedError(
+                located = LocatedError(
                     failure.error,
                     f"An error occurred while executing the state '{state.name}' (entered at the "
                     f"event id #{entered.id}). {failure.cause}",
-                ) from None
+                )
+                if isinstance(failure, QueryEvaluationError):
+                    await self.events.emit(
+                        lane,
+                        "EvaluationFailed",
+                        {
+                            "cause": located.cause,
+                            "error": failure.error,
+                            "location": failure.location,
+                            "state": state.name,
+                        },
+                        previous=entered.previous_event_id,
+                    )
+                raise located from None
             raise
+        scope.assign(assigned)
         await self.events.emit(
-            lane, f"{state.type}StateExited", {"name": state.name, **json_field("output", output)}
+            lane,
+            f"{state.type}StateExited",
+            {"name": state.name, **json_field("output", output), **assigned_fields(assigned)},
         )
         return _Outcome(next_state, output)
 
     async def _dispatch(
-        self, state: State, raw: Any, lane: Lane, context: dict[str, Any]
-    ) -> tuple[str | None, Any]:
+        self, state: State, raw: Any, lane: Lane, context: Context
+    ) -> tuple[str | None, Any, dict[str, Any]]:
         if isinstance(state, TaskState | ParallelState | MapState):
             return await self.run_execution_state(state, raw, lane, context)
         if isinstance(state, PassState):
@@ -232,69 +253,6 @@ class _Run(ExecutionStates):
         if isinstance(state, WaitState):
             return await self.run_wait(state, raw, context)
         if isinstance(state, SucceedState):
-            return None, apply_output_path(state, apply_input_path(state, raw, context), context)
+            return self.run_succeed(state, raw, context)
         assert isinstance(state, FailState)
         raise self.fail_error(state, raw, context)
-
-    def run_pass(
-        self, state: PassState, raw: Any, context: dict[str, Any]
-    ) -> tuple[str | None, Any]:
-        effective = apply_input_path(state, raw, context)
-        if state.parameters is not None:
-            effective = state.parameters.evaluate(effective, context)
-        result = copy.deepcopy(state.result) if state.has_result else effective
-        output = self.merge_result(state.result_path, raw, result)
-        return state.next, apply_output_path(state, output, context)
-
-    def run_choice(
-        self, state: ChoiceState, raw: Any, context: Mapping[str, Any]
-    ) -> tuple[str | None, Any]:
-        effective = apply_input_path(state, raw, context)
-        for rule in state.choices:
-            if rule.evaluate(effective, context):
-                return rule.next, apply_output_path(state, effective, context)
-        if state.default is None:
-            raise StatesError(
-                errors.NO_CHOICE_MATCHED,
-                f"No Choice Rule of the state '{state.name}' matched its input and it has no Default.",
-            )
-        return state.default, apply_output_path(state, effective, context)
-
-    async def run_wait(
-        self, state: WaitState, raw: Any, context: Mapping[str, Any]
-    ) -> tuple[str | None, Any]:
-        effective = apply_input_path(state, raw, context)
-        seconds: float
-        if state.seconds is not None:
-            seconds = state.seconds
-        elif state.seconds_path is not None:
-            value = read_path(state.seconds_path, effective, context)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise StatesError(
-                    errors.RUNTIME,
-                    f"The SecondsPath parameter does not reference a valid non-negative integer: {value!r}",
-                )
-            seconds = value
-        else:
-            text = state.timestamp
-            if state.timestamp_path is not None:
-                text = read_path(state.timestamp_path, effective, context)
-            moment = parse_timestamp(text)
-            if moment is None:
-                raise StatesError(
-                    errors.RUNTIME,
-                    f"The TimestampPath parameter does not reference a valid ISO-8601 extended "
-                    f"offset date-time format string: {text!r}",
-                )
-            seconds = max(0.0, (moment - self.executor.clock()).total_seconds())
-        if seconds > 0:
-            await self.sleep(seconds)
-        return state.next, apply_output_path(state, effective, context)
-
-    def fail_error(self, state: FailState, raw: Any, context: Mapping[str, Any]) -> StatesError:
-        error, cause = state.error, state.cause
-        if state.error_path is not None:
-            error = self.dynamic_string(state.error_path, raw, context, "ErrorPath")
-        if state.cause_path is not None:
-            cause = self.dynamic_string(state.cause_path, raw, context, "CausePath")
-        return StatesError(error if error is not None else "", cause)

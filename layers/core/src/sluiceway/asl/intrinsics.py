@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from sluiceway.asl import intrinsic_functions as functions
+from sluiceway.asl import variables
 from sluiceway.asl.errors import INTRINSIC_FAILURE, RUNTIME, StatesError
 from sluiceway.asl.paths import JsonPath, PathNotFound, PathSyntaxError, parse_path
 
@@ -81,7 +82,12 @@ class Intrinsic:
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, PathArg):
-            source = context if node.path.context else data
+            try:
+                source = variables.path_source(node.path, data, context)
+            except PathNotFound as exc:
+                raise StatesError(
+                    RUNTIME, f"The function '{self.source}' had the following error: {exc}"
+                ) from None
             try:
                 return node.path.read(source)
             except PathNotFound:

@@ -14,6 +14,8 @@ from typing import Any
 
 from sluiceway.asl.choice import ChoiceRule
 from sluiceway.asl.intrinsics import Intrinsic
+from sluiceway.asl.jsonata_eval import JSONATA, JSONPATH, JsonataTemplate
+from sluiceway.asl.map_config import Batcher, ItemReaderConfig, Tolerance
 from sluiceway.asl.paths import JsonPath, parse_path
 from sluiceway.asl.payload import PayloadTemplate
 
@@ -37,6 +39,10 @@ class Catcher:
     error_equals: tuple[str, ...]
     next: str
     result_path: JsonPath | None = ROOT
+    #: Assign (PayloadTemplate in JSONPath states, JsonataTemplate in JSONata states).
+    assign: Any = None
+    #: Output (JSONata states only).
+    output: JsonataTemplate | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +54,15 @@ class State:
     end: bool = False
     input_path: JsonPath | None = ROOT
     output_path: JsonPath | None = ROOT
+    query_language: str = JSONPATH
+    #: Assign: a PayloadTemplate (JSONPath states) or a JsonataTemplate (JSONata states).
+    assign: Any = None
+    #: Output (JSONata states only).
+    output: JsonataTemplate | None = None
+
+    @property
+    def jsonata(self) -> bool:
+        return self.query_language == JSONATA
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +78,8 @@ class ExecutionStateFields:
     """Fields shared by Task, Parallel and Map."""
 
     parameters: PayloadTemplate | None = None
+    #: Arguments (JSONata states).
+    arguments: JsonataTemplate | None = None
     result_selector: PayloadTemplate | None = None
     result_path: JsonPath | None = ROOT
     retry: tuple[Retrier, ...] = ()
@@ -76,11 +93,26 @@ class TaskState(ExecutionStateFields, State):
     timeout_seconds_path: JsonPath | None = None
     heartbeat_seconds: float | None = None
     heartbeat_seconds_path: JsonPath | None = None
+    #: TimeoutSeconds / HeartbeatSeconds given as JSONata expressions.
+    timeout_seconds_expr: JsonataTemplate | None = None
+    heartbeat_seconds_expr: JsonataTemplate | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice:
+    """A top-level choice rule with what it assigns and outputs when it matches."""
+
+    next: str
+    rule: ChoiceRule | None = None
+    #: Condition (JSONata states).
+    condition: JsonataTemplate | None = None
+    assign: Any = None
+    output: JsonataTemplate | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChoiceState(State):
-    choices: tuple[ChoiceRule, ...]
+    choices: tuple[Choice, ...]
     default: str | None = None
 
 
@@ -90,6 +122,9 @@ class WaitState(State):
     timestamp: str | None = None
     seconds_path: JsonPath | None = None
     timestamp_path: JsonPath | None = None
+    #: Seconds / Timestamp given as JSONata expressions.
+    seconds_expr: JsonataTemplate | None = None
+    timestamp_expr: JsonataTemplate | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +138,9 @@ class FailState(State):
     cause: str | None = None
     error_path: JsonPath | Intrinsic | None = None
     cause_path: JsonPath | Intrinsic | None = None
+    #: Error / Cause given as JSONata expressions.
+    error_expr: JsonataTemplate | None = None
+    cause_expr: JsonataTemplate | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,10 +160,20 @@ class ParallelState(ExecutionStateFields, State):
 class MapState(ExecutionStateFields, State):
     processor: Graph
     items_path: JsonPath = ROOT
-    #: ItemSelector, or the legacy Parameters of a Map state (which plays the same role).
-    item_selector: PayloadTemplate | None = None
+    #: ItemSelector (a JsonataTemplate in JSONata states), or the legacy Parameters of a Map
+    #: state (which plays the same role).
+    item_selector: PayloadTemplate | JsonataTemplate | None = None
     max_concurrency: int = 0
     max_concurrency_path: JsonPath | None = None
+    #: Items (JSONata states): an array, or an expression that returns one.
+    items: JsonataTemplate | None = None
+    #: MaxConcurrency / ToleratedFailure* as JSONata expressions.
+    max_concurrency_expr: JsonataTemplate | None = None
+    distributed: bool = False
+    tolerated: Tolerance = field(default_factory=lambda: Tolerance())
+    batcher: Batcher | None = None
+    reader: ItemReaderConfig | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,21 +10,6 @@ from sluiceway.asl.model import ROOT, Catcher, Retrier
 from sluiceway.asl.paths import JsonPath, PathSyntaxError, parse_path
 from sluiceway.asl.payload import PayloadTemplate, compile_template
 
-UNSUPPORTED = frozenset(
-    (
-        "Assign",
-        "Arguments",
-        "Output",
-        "ItemReader",
-        "ResultWriter",
-        "ItemBatcher",
-        "ToleratedFailureCount",
-        "ToleratedFailurePercentage",
-        "ToleratedFailureCountPath",
-        "ToleratedFailurePercentagePath",
-        "Items",
-    )
-)
 JITTER = ("FULL", "NONE")
 
 
@@ -115,14 +100,24 @@ class FieldParser:
         elif required and not present:
             self.schema(f"Exactly one of these fields is required: [{', '.join(keys)}]", where)
 
-    def execution_fields(self, spec: Mapping[str, Any], where: str) -> dict[str, Any]:
+    def execution_fields(
+        self, spec: Mapping[str, Any], where: str, jsonata: bool = False
+    ) -> dict[str, Any]:
+        retry = self.retriers(spec.get("Retry", []), f"{where}/Retry")
+        catch = self.catchers(spec.get("Catch", []), f"{where}/Catch", jsonata)
+        if jsonata:
+            return {"retry": retry, "catch": catch}
         return {
             "parameters": self.template(spec, "Parameters", where),
             "result_selector": self.template(spec, "ResultSelector", where),
             "result_path": self.result_path(spec, where),
-            "retry": self.retriers(spec.get("Retry", []), f"{where}/Retry"),
-            "catch": self.catchers(spec.get("Catch", []), f"{where}/Catch"),
+            "retry": retry,
+            "catch": catch,
         }
+
+    def catcher_extras(self, spec: Mapping[str, Any], where: str, jsonata: bool) -> dict[str, Any]:
+        """Assign and Output of a catcher (the query-language parser fills them in)."""
+        return {}
 
     def error_equals(
         self, spec: Mapping[str, Any], where: str, *, last: bool, kind: str
@@ -197,7 +192,7 @@ class FieldParser:
             )
         return tuple(retriers)
 
-    def catchers(self, spec: Any, where: str) -> tuple[Catcher, ...]:
+    def catchers(self, spec: Any, where: str, jsonata: bool = False) -> tuple[Catcher, ...]:
         if not isinstance(spec, list):
             self.schema("The value for the field 'Catch' must be an array", where)
             return ()
@@ -207,8 +202,9 @@ class FieldParser:
             if not isinstance(item, Mapping):
                 self.schema("A Catcher must be a JSON object", at)
                 continue
+            allowed = ("Output",) if jsonata else ("ResultPath",)
             for key in item:
-                if key not in ("ErrorEquals", "Next", "ResultPath", "Comment"):
+                if key not in ("ErrorEquals", "Next", "Comment", "Assign", *allowed):
                     self.schema(f"Field '{key}' is not supported", at)
             names = self.error_equals(item, at, last=i == len(spec) - 1, kind="Catcher")
             target = item.get("Next")
@@ -216,6 +212,11 @@ class FieldParser:
                 self.schema("These fields are required: [Next]", at)
                 continue
             catchers.append(
-                Catcher(error_equals=names, next=target, result_path=self.result_path(item, at))
+                Catcher(
+                    error_equals=names,
+                    next=target,
+                    result_path=None if jsonata else self.result_path(item, at),
+                    **self.catcher_extras(item, at, jsonata),
+                )
             )
         return tuple(catchers)

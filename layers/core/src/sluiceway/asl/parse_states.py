@@ -6,7 +6,8 @@ from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
-from sluiceway.asl.choice import ChoiceRule, compile_rule, parse_timestamp
+from sluiceway.asl import jsonata_eval
+from sluiceway.asl.choice import compile_rule, parse_timestamp
 from sluiceway.asl.integrations import LAMBDA_INVOKE
 from sluiceway.asl.intrinsics import (
     Intrinsic,
@@ -14,13 +15,14 @@ from sluiceway.asl.intrinsics import (
     looks_like_intrinsic,
     parse_intrinsic,
 )
+from sluiceway.asl.jsonata_eval import JSONATA, JSONPATH
 from sluiceway.asl.model import (
     ROOT,
     STATE_TYPES,
+    Choice,
     ChoiceState,
     FailState,
     Graph,
-    MapState,
     ParallelState,
     PassState,
     State,
@@ -28,7 +30,9 @@ from sluiceway.asl.model import (
     TaskState,
     WaitState,
 )
-from sluiceway.asl.parse_fields import UNSUPPORTED, FieldParser, is_int, str_or_none
+from sluiceway.asl.parse_fields import str_or_none
+from sluiceway.asl.parse_map import MapParser
+from sluiceway.asl.parse_query import ASSIGNING, JSONATA_ONLY
 from sluiceway.asl.paths import JsonPath
 
 _IO = ("InputPath", "OutputPath")
@@ -66,12 +70,19 @@ _ALLOWED: dict[str, frozenset[str]] = {
             "MaxConcurrency",
             "MaxConcurrencyPath",
             "Label",
+            "ItemReader",
+            "ItemBatcher",
+            "ResultWriter",
+            "ToleratedFailureCount",
+            "ToleratedFailurePercentage",
+            "ToleratedFailureCountPath",
+            "ToleratedFailurePercentagePath",
         )
     ),
 }
 
 
-class StateParser(FieldParser):
+class StateParser(MapParser):
     """Compiles states; :meth:`graph` (nested branches and processors) is the subclass's."""
 
     @abstractmethod
@@ -91,21 +102,30 @@ class StateParser(FieldParser):
                 f"{where}/Type",
             )
             return None
+        language = self.language(spec, where)
+        jsonata = language == JSONATA
+        reported = self.check_language_fields(kind, spec, where, language)
+        allowed = _ALLOWED[kind] | JSONATA_ONLY[kind] | ({"Assign"} if kind in ASSIGNING else set())
         for key in spec:
-            if key in ("Type", "Comment"):
-                continue
-            if key in UNSUPPORTED or (key == "QueryLanguage" and spec[key] != "JSONPath"):
-                self.unsupported(key, where)
-            elif key not in _ALLOWED[kind] and key != "QueryLanguage":
+            if key not in reported and key not in allowed | {"Type", "Comment", "QueryLanguage"}:
                 self.schema(f"Field '{key}' is not supported", where)
-        common: dict[str, Any] = {"name": name, "type": kind, **self.flow(kind, spec, where)}
+        common: dict[str, Any] = {
+            "name": name,
+            "type": kind,
+            "query_language": language,
+            **self.flow(kind, spec, where),
+        }
         if isinstance(spec.get("Comment"), str):
             common["comment"] = spec["Comment"]
-        if kind != "Fail":
+        if jsonata:
+            common["output"] = self.jsonata(spec, "Output", where)
+        elif kind != "Fail":
             common["input_path"] = self.path(spec, "InputPath", where, nullable=True, default=ROOT)
             common["output_path"] = self.path(
                 spec, "OutputPath", where, nullable=True, default=ROOT
             )
+        if kind in ASSIGNING:
+            common["assign"] = self.assign(spec, where, language)
         builder = getattr(self, f"state_{kind.lower()}")
         state: State | None = builder(spec, where, common)
         return state
@@ -131,6 +151,8 @@ class StateParser(FieldParser):
         }
 
     def state_pass(self, spec: Mapping[str, Any], where: str, common: dict[str, Any]) -> State:
+        if common["query_language"] == JSONATA:
+            return PassState(**common)
         return PassState(
             **common,
             result=spec.get("Result"),
@@ -150,32 +172,43 @@ class StateParser(FieldParser):
                 else "The value for the field 'Resource' must be a STRING",
                 where,
             )
+        jsonata = common["query_language"] == JSONATA
         self.exclusive(spec, ("TimeoutSeconds", "TimeoutSecondsPath"), where)
         self.exclusive(spec, ("HeartbeatSeconds", "HeartbeatSecondsPath"), where)
-        timeout = self.seconds(spec, "TimeoutSeconds", where)
-        heartbeat = self.seconds(spec, "HeartbeatSeconds", where)
+        timeout_value, timeout_expr = self.number_or_expression(
+            spec, "TimeoutSeconds", where, minimum=1
+        )
+        heartbeat_value, heartbeat_expr = self.number_or_expression(
+            spec, "HeartbeatSeconds", where, minimum=1
+        )
+        timeout = None if timeout_value is None else float(timeout_value)
+        heartbeat = None if heartbeat_value is None else float(heartbeat_value)
         if timeout is not None and heartbeat is not None and heartbeat >= timeout:
             self.schema(
                 "The value for the field 'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'",
                 f"{where}/HeartbeatSeconds",
             )
         if resource == LAMBDA_INVOKE:
-            parameters = spec.get("Parameters")
+            parameters = spec.get("Arguments" if jsonata else "Parameters")
+            if jsonata and "Arguments" not in spec or jsonata_eval.is_expression(parameters):
+                parameters = {"FunctionName": None}
             if not isinstance(parameters, Mapping) or not (
                 {"FunctionName", "FunctionName.$"} & set(parameters)
             ):
-                self.schema(
-                    "The field 'FunctionName' is required in 'Parameters'", f"{where}/Parameters"
-                )
-        fields = self.execution_fields(spec, where)
+                field = "Arguments" if jsonata else "Parameters"
+                self.schema(f"The field 'FunctionName' is required in '{field}'", f"{where}/{field}")
+        fields = self.execution_fields(spec, where, jsonata)
         if not isinstance(resource, str):
             return None
         return TaskState(
             **common,
             **fields,
+            arguments=self.jsonata(spec, "Arguments", where),
             resource=resource,
             timeout_seconds=timeout,
             heartbeat_seconds=heartbeat,
+            timeout_seconds_expr=timeout_expr,
+            heartbeat_seconds_expr=heartbeat_expr,
             timeout_seconds_path=self.path(spec, "TimeoutSecondsPath", where, reference=True),
             heartbeat_seconds_path=self.path(spec, "HeartbeatSecondsPath", where, reference=True),
         )
@@ -194,15 +227,52 @@ class StateParser(FieldParser):
             return None
         if default is not None and not isinstance(default, str):
             self.schema("The value for the field 'Default' must be a STRING", f"{where}/Default")
-        rules = [
-            compile_rule(rule, f"{where}/Choices/{i}", self.problems, top_level=True)
-            for i, rule in enumerate(choices)
-        ]
-        compiled: list[ChoiceRule] = [rule for rule in rules if rule is not None]
+        rules = [self.choice(rule, f"{where}/Choices/{i}", common) for i, rule in enumerate(choices)]
+        compiled: list[Choice] = [rule for rule in rules if rule is not None]
         if len(compiled) != len(rules):
             return None
         return ChoiceState(
             **common, choices=tuple(compiled), default=default if isinstance(default, str) else None
+        )
+
+    def choice(self, rule: Any, where: str, common: dict[str, Any]) -> Choice | None:
+        language = common["query_language"]
+        if not isinstance(rule, Mapping):
+            self.schema("A Choice Rule must be a JSON object", where)
+            return None
+        extras = {"Assign", "Output"} if language == JSONATA else {"Assign"}
+        assign = self.assign(rule, where, language)
+        output = self.jsonata(rule, "Output", where) if language == JSONATA else None
+        if language == JSONPATH:
+            if "Output" in rule or "Condition" in rule:
+                key = "Output" if "Output" in rule else "Condition"
+                self.schema(
+                    f"The field '{key}' is supported only when the QueryLanguage is JSONata",
+                    f"{where}/{key}",
+                )
+            plain = {key: value for key, value in rule.items() if key not in extras}
+            compiled = compile_rule(plain, where, self.problems, top_level=True)
+            if compiled is None or compiled.next is None:
+                return None
+            return Choice(next=compiled.next, rule=compiled, assign=assign)
+        for key in rule:
+            if key not in ("Condition", "Next", "Comment", *extras):
+                self.schema(f"Field '{key}' is not supported", where)
+        next_state, condition = rule.get("Next"), rule.get("Condition")
+        if not isinstance(next_state, str):
+            self.schema("These fields are required: [Next]", where)
+            return None
+        if not isinstance(condition, bool) and not jsonata_eval.is_expression(condition):
+            self.schema(
+                "The value for the field 'Condition' must be a JSONata expression or a BOOLEAN",
+                f"{where}/Condition",
+            )
+            return None
+        return Choice(
+            next=next_state,
+            condition=self.jsonata(rule, "Condition", where),
+            assign=assign,
+            output=output,
         )
 
     def state_wait(self, spec: Mapping[str, Any], where: str, common: dict[str, Any]) -> State:
@@ -210,6 +280,15 @@ class StateParser(FieldParser):
             spec, ("Seconds", "Timestamp", "SecondsPath", "TimestampPath"), where, required=True
         )
         timestamp = spec.get("Timestamp")
+        if jsonata_eval.is_expression(timestamp) or jsonata_eval.is_expression(
+            spec.get("Seconds")
+        ):
+            return WaitState(
+                **common,
+                seconds_expr=self.jsonata(spec, "Seconds", where),
+                timestamp_expr=self.jsonata(spec, "Timestamp", where),
+                timestamp=None,
+            )
         if timestamp is not None and parse_timestamp(timestamp) is None:
             self.schema(
                 "The value for the field 'Timestamp' must be a valid timestamp",
@@ -232,6 +311,18 @@ class StateParser(FieldParser):
         for key in ("Error", "Cause"):
             if key in spec and not isinstance(spec[key], str):
                 self.schema(f"The value for the field '{key}' must be a STRING", f"{where}/{key}")
+        if common["query_language"] == JSONATA:
+            expressions = {
+                key: self.jsonata(spec, key, where) if jsonata_eval.is_expression(spec.get(key)) else None
+                for key in ("Error", "Cause")
+            }
+            return FailState(
+                **common,
+                error=None if expressions["Error"] else str_or_none(spec.get("Error")),
+                cause=None if expressions["Cause"] else str_or_none(spec.get("Cause")),
+                error_expr=expressions["Error"],
+                cause_expr=expressions["Cause"],
+            )
         return FailState(
             **common,
             error=str_or_none(spec.get("Error")),
@@ -260,7 +351,8 @@ class StateParser(FieldParser):
         self, spec: Mapping[str, Any], where: str, common: dict[str, Any]
     ) -> State | None:
         branches_spec = spec.get("Branches")
-        fields = self.execution_fields(spec, where)
+        jsonata = common["query_language"] == JSONATA
+        fields = self.execution_fields(spec, where, jsonata)
         if not isinstance(branches_spec, list) or not branches_spec:
             self.schema(
                 "These fields are required: [Branches]"
@@ -276,61 +368,22 @@ class StateParser(FieldParser):
         graphs = tuple(graph for graph in branches if graph is not None)
         if len(graphs) != len(branches):
             return None
-        return ParallelState(**common, **fields, branches=graphs)
+        arguments = self.jsonata(spec, "Arguments", where)
+        return ParallelState(**common, **fields, branches=graphs, arguments=arguments)
 
-    def sub_graph(self, spec: Any, where: str, extra: tuple[str, ...] = ()) -> Graph | None:
+    def sub_graph(
+        self, spec: Any, where: str, extra: tuple[str, ...] = (), *, isolated: bool = False
+    ) -> Graph | None:
         if not isinstance(spec, Mapping):
             self.schema("The value must be a JSON object", where)
             return None
         for key in spec:
             if key not in ("StartAt", "States", "Comment", *extra):
                 self.schema(f"Field '{key}' is not supported", where)
-        return self.graph(spec, where)
-
-    def state_map(
-        self, spec: Mapping[str, Any], where: str, common: dict[str, Any]
-    ) -> State | None:
-        self.exclusive(spec, ("ItemProcessor", "Iterator"), where, required=True)
-        self.exclusive(spec, ("ItemSelector", "Parameters"), where)
-        self.exclusive(spec, ("MaxConcurrency", "MaxConcurrencyPath"), where)
-        key = "ItemProcessor" if "ItemProcessor" in spec else "Iterator"
-        processor_spec = spec.get(key)
-        if isinstance(processor_spec, Mapping):
-            config = processor_spec.get("ProcessorConfig", {})
-            if not isinstance(config, Mapping) or config.get("Mode", "INLINE") not in (
-                "INLINE",
-                "DISTRIBUTED",
-            ):
-                self.schema(
-                    "The value for the field 'Mode' must be INLINE or DISTRIBUTED",
-                    f"{where}/{key}/ProcessorConfig",
-                )
-        processor = self.sub_graph(processor_spec, f"{where}/{key}", ("ProcessorConfig",))
-        fields = self.execution_fields(spec, where)
-        # The legacy Parameters of a Map state select each item's input, as ItemSelector does.
-        legacy_parameters = fields.pop("parameters")
-        fields["item_selector"] = (
-            self.template(spec, "ItemSelector", where)
-            if "ItemSelector" in spec
-            else legacy_parameters
-        )
-        concurrency = spec.get("MaxConcurrency", 0)
-        if not (is_int(concurrency) and concurrency >= 0):
-            self.schema(
-                "The value for the field 'MaxConcurrency' must be a non-negative integer",
-                f"{where}/MaxConcurrency",
-            )
-            concurrency = 0
-        items_path = self.path(spec, "ItemsPath", where, reference=True, default=ROOT)
-        if processor is None:
-            return None
-        return MapState(
-            **common,
-            **fields,
-            processor=processor,
-            items_path=items_path or ROOT,
-            max_concurrency=concurrency,
-            max_concurrency_path=self.path(spec, "MaxConcurrencyPath", where, reference=True),
-        )
+        outer = self.new_scope(isolated=isolated)
+        try:
+            return self.graph(spec, where)
+        finally:
+            self.scope_chain = outer
 
     # -- error handling --------------------------------------------------------------------------

@@ -80,6 +80,8 @@ Token = Member | Index | Indexes | Wildcard | Slice | DeepScan | Filter
 
 _NAME_END = re.compile(r"[.\[\]()\s'\"]")
 _INT = re.compile(r"\s*(-?\d+)\s*")
+#: A variable reference after ``$``: a Unicode identifier (``$myVar``, ``$_x2``).
+_VARIABLE = re.compile(r"[^\W\d]\w*")
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class JsonPath:
     source: str
     context: bool  # starts with $$ (the context object)
     tokens: tuple[Token, ...]
+    #: ``$name...``: the path reads the workflow variable ``name`` (see ``variables.py``).
+    variable: str | None = None
 
     @property
     def definite(self) -> bool:
@@ -107,7 +111,12 @@ class JsonPath:
 
     def __str__(self) -> str:
         """Jayway's normalized form, as its error messages show it: ``$['a'][0]``."""
-        return ("$$" if self.context else "$") + "".join(_render(t) for t in self.tokens)
+        return self._prefix() + "".join(_render(t) for t in self.tokens)
+
+    def _prefix(self) -> str:
+        if self.variable is not None:
+            return "$" + self.variable
+        return "$$" if self.context else "$"
 
     def read(self, data: Any) -> Any:
         """The value a definite path selects, or the list of matches of an indefinite one."""
@@ -126,7 +135,7 @@ class JsonPath:
 
     def _read_definite(self, data: Any) -> Any:
         current = data
-        prefix = "$$" if self.context else "$"
+        prefix = self._prefix()
         last = len(self.tokens) - 1
         for position, token in enumerate(self.tokens):
             if isinstance(token, Member):
@@ -266,6 +275,10 @@ def parse_path(text: str) -> JsonPath:
         raise PathSyntaxError(f"A path must start with '$': {text!r}")
     context = text.startswith("$$")
     position = 2 if context else 1
+    variable: str | None = None
+    name = _VARIABLE.match(text, 1)
+    if not context and name:
+        variable, position = name.group(), name.end()
     tokens: list[Token] = []
     while position < len(text):
         if text.startswith("..", position):
@@ -280,7 +293,7 @@ def parse_path(text: str) -> JsonPath:
             tokens.append(token)
         else:
             raise PathSyntaxError(f"Unexpected character {text[position]!r} in path {text!r}")
-    return JsonPath(text, context, tuple(tokens))
+    return JsonPath(text, context, tuple(tokens), variable)
 
 
 def _parse_after_dot(text: str, position: int, *, deep: bool) -> tuple[Token, int]:
@@ -397,7 +410,7 @@ def set_path(data: Any, path: JsonPath, value: Any) -> Any:
     :class:`ResultPathError` where the path crosses a value that is not an object (or an array,
     for an index within it).
     """
-    if not path.is_reference or path.context:
+    if not path.is_reference or path.context or path.variable is not None:
         raise ResultPathError(f"{path.source} is not a reference path")
     if not path.tokens:
         return value

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sluiceway.asl import variables
 from sluiceway.asl.errors import RUNTIME, StatesError
 from sluiceway.asl.intrinsics import (
     Intrinsic,
@@ -121,7 +122,10 @@ def _evaluate(node: _Node, data: Any, context: Any) -> Any:
         return [_evaluate(child, data, context) for child in node.items]
     if isinstance(node, _IntrinsicValue):
         return node.intrinsic.evaluate(data, context)
-    source = context if node.path.context else data
+    try:
+        source = variables.path_source(node.path, data, context)
+    except PathNotFound as exc:
+        raise StatesError(RUNTIME, f"Invalid path '{node.path.source}' : {exc}") from None
     try:
         return node.path.read(source)
     except PathNotFound:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sluiceway.asl import errors
+from sluiceway.asl import errors, variables
 from sluiceway.asl.errors import StatesError
 from sluiceway.asl.model import ROOT, State
 from sluiceway.asl.paths import JsonPath, PathNotFound, ResultPathError, set_path
@@ -33,7 +33,7 @@ def read_path(path: JsonPath, data: Any, context: Any = None) -> Any:
     """Read ``path`` (``$$`` paths from ``context``); a definite path that matches nothing fails
     with States.Runtime."""
     try:
-        return path.read(context if path.context and context is not None else data)
+        return variables.read(path, data, context)
     except PathNotFound as exc:
         raise StatesError(errors.RUNTIME, f"Invalid path '{path.source}' : {exc}") from None
 

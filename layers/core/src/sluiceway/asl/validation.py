@@ -4,7 +4,7 @@ Diagnostics read like the ones of AWS's CreateStateMachine / ValidateStateMachin
 ``CODE: message at /json/pointer``, for instance
 ``MISSING_TRANSITION_TARGET: Missing 'Next' target: Foo at /States/Bar/Next`` or
 ``MISSING_TRANSITION_TARGET: State "Baz" is not reachable. at /States/Baz``. Features this
-engine does not implement yet (JSONata, variables, Distributed Map readers and writers) are
+engine does not implement (ItemReader resources other than ``s3:getObject``, ...) are
 reported as ``UNSUPPORTED_FEATURE`` rather than silently ignored.
 """
 
@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from sluiceway.asl.jsonata_eval import JSONATA, JSONPATH
 from sluiceway.asl.model import (
     ChoiceState,
     FailState,
@@ -52,11 +53,17 @@ class _Parser(StateParser):
             self.schema("The state machine definition must be a JSON object", "/")
             return None
         for key in definition:
-            if key == "QueryLanguage":
-                if definition[key] != "JSONPath":
-                    self.unsupported(f"QueryLanguage: {definition[key]}", "/QueryLanguage")
-            elif key not in ("StartAt", "States", "Comment", "TimeoutSeconds", "Version"):
-                self.schema(f"Field '{key}' is not supported", "/")
+            if key not in ("StartAt", "States", "Comment", "TimeoutSeconds", "Version"):
+                if key != "QueryLanguage":
+                    self.schema(f"Field '{key}' is not supported", "/")
+        language = definition.get("QueryLanguage", JSONPATH)
+        if language not in (JSONPATH, JSONATA):
+            self.schema(
+                "The value for the field 'QueryLanguage' must be one of [JSONPath, JSONata]",
+                "/QueryLanguage",
+            )
+        else:
+            self.default_language = language
         timeout = definition.get("TimeoutSeconds")
         if timeout is not None and not (is_int(timeout) and timeout > 0):
             self.schema(
@@ -64,7 +71,9 @@ class _Parser(StateParser):
                 "/TimeoutSeconds",
             )
             timeout = None
+        self.new_scope()
         graph = self.graph(definition, "")
+        self.check_scopes()
         if graph is None:
             return None
         comment = definition.get("Comment")
@@ -128,7 +137,6 @@ class _Parser(StateParser):
                 targets += [
                     ("Next", rule.next, f"{where}/Choices/{i}/Next")
                     for i, rule in enumerate(state.choices)
-                    if rule.next is not None
                 ]
                 if state.default is not None:
                     targets.append(("Default", state.default, f"{where}/Default"))

@@ -14,7 +14,7 @@ from psycopg_pool import ConnectionPool
 from sluiceway.errors import StoreUnavailable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 Row = dict[str, Any]
 
@@ -29,10 +29,17 @@ def _sql_dir() -> Any:
 
 @cache
 def queries() -> dict[str, str]:
-    """The named queries of ``sql/queries.sql``: ``{name: sql}``."""
-    text = (_sql_dir() / "queries.sql").read_text(encoding="utf-8")
-    parts = _NAME.split(text)
-    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    """The named queries of every ``sql/*.sql`` file: ``{name: sql}``."""
+    found: dict[str, str] = {}
+    for entry in sorted(_sql_dir().iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".sql"):
+            continue
+        parts = _NAME.split(entry.read_text(encoding="utf-8"))
+        for name, body in zip(parts[1::2], parts[2::2], strict=True):
+            if name in found:
+                raise ValueError(f"query {name!r} is defined twice (in {entry.name})")
+            found[name] = body.strip()
+    return found
 
 
 def q(name: str) -> LiteralString:
@@ -117,6 +124,11 @@ class Database:
             name="sluiceway",
         )
         self._opened = False
+        self._on_close: list[Callable[[], None]] = []
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the database is closed (adapters with their own connections)."""
+        self._on_close.append(callback)
 
     def open(self) -> Database:
         if not self._opened:
@@ -128,6 +140,9 @@ class Database:
         return self
 
     def close(self) -> None:
+        for callback in self._on_close:
+            callback()
+        self._on_close.clear()
         if self._opened:
             self._pool.close()
             self._opened = False
@@ -137,16 +152,16 @@ class Database:
         self.open()
         return self._pool.connection()
 
-    def fetch_all(self, name: str, **params: Any) -> list[Row]:
+    def fetch_all(self, name: str, /, **params: Any) -> list[Row]:
         with self.connection() as conn:
             return list(conn.execute(q(name), params).fetchall())
 
-    def fetch_one(self, name: str, **params: Any) -> Row | None:
+    def fetch_one(self, name: str, /, **params: Any) -> Row | None:
         with self.connection() as conn:
             row: Row | None = conn.execute(q(name), params).fetchone()
             return row
 
-    def execute(self, name: str, **params: Any) -> int:
+    def execute(self, name: str, /, **params: Any) -> int:
         with self.connection() as conn:
             return int(conn.execute(q(name), params).rowcount)
 
@@ -156,5 +171,5 @@ class Database:
         with self.connection() as conn, conn.cursor() as cur:
             cur.executemany(q(name), rows)
 
-    def iter_rows(self, name: str, **params: Any) -> Iterator[Row]:
+    def iter_rows(self, name: str, /, **params: Any) -> Iterator[Row]:
         yield from self.fetch_all(name, **params)
