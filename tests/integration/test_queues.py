@@ -207,7 +207,7 @@ def test_fifo_deduplication(admin: QueueAdmin) -> None:
 
 
 def test_invalid_configuration_and_arguments(admin: QueueAdmin) -> None:
-    with pytest.raises(ValueError, match=".fifo"):
+    with pytest.raises(ValueError, match=r"\.fifo"):
         QueueConfig("plain", fifo=True)
     with pytest.raises(ValueError, match="go together"):
         QueueConfig("x", max_receive_count=3)

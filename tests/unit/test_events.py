@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
+import json
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from sluiceway import ingest
+from sluiceway.errors import InvalidEvent
 from sluiceway.naming import state_name
 from tests.conftest import EVENTS, ROOT
 
-FUNCTION_EVENTS = sorted((EVENTS / "functions").glob("*/*.json"))
+FUNCTION_EVENTS = sorted(
+    p for p in (EVENTS / "functions").glob("*/*.json") if p.parent.name != "ingest"
+)
+INGEST_EVENTS = sorted((EVENTS / "functions" / "ingest").glob("*.json"))
 
 
 def input_model(function: str) -> type[BaseModel]:
@@ -23,7 +29,7 @@ def input_model(function: str) -> type[BaseModel]:
 
 def test_every_function_has_a_sample_event() -> None:
     folders = {p.parent.name for p in (ROOT / "functions").glob("*/handler.py")}
-    with_events = {p.parent.name for p in FUNCTION_EVENTS}
+    with_events = {p.parent.name for p in FUNCTION_EVENTS + INGEST_EVENTS}
     assert folders == with_events
 
 
@@ -36,6 +42,20 @@ def test_sample_events_match_their_input_model(path: Path) -> None:
             model.model_validate_json(text)
     else:
         model.model_validate_json(text)
+
+
+@pytest.mark.parametrize("path", INGEST_EVENTS, ids=lambda p: p.name)
+def test_ingest_events_are_sqs_events_of_ingest_messages(path: Path) -> None:
+    event = json.loads(path.read_text())
+    for record in event["Records"]:
+        assert record["eventSource"] == "aws:sqs"
+        if path.name.startswith("malformed-"):
+            with pytest.raises(InvalidEvent):
+                ingest.parse_message(record["body"], pipeline="document", default_tenant="default")
+        else:
+            assert ingest.parse_message(
+                record["body"], pipeline="document", default_tenant="default"
+            )
 
 
 def test_statemachine_inputs_match_the_first_step() -> None:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from sluiceway import naming
+from sluiceway.project import function_configs
 from tests.conftest import ROOT
 
 
@@ -41,7 +42,8 @@ def test_round_trip(folder: str, state: str) -> None:
 
 
 def test_every_function_folder_is_a_state_and_every_placeholder_a_folder() -> None:
-    folders = {p.parent.name for p in (ROOT / "functions").glob("*/handler.py")}
+    """Steps (functions without a trigger) are exactly the functions the state machines use."""
+    folders = {c.name for c in function_configs(ROOT / "functions") if c.is_step}
     referenced: set[str] = set()
     for path in (ROOT / "statemachines").glob("*.asl.json"):
         text = path.read_text()

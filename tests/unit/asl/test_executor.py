@@ -49,7 +49,16 @@ def test_context_object() -> None:
     assert TIMESTAMP.fullmatch(context["Execution"]["StartTime"])
     assert context["StateMachine"] == {"Id": machine_arn, "Name": "stateMachineName"}
     assert context["State"]["Name"] == "Test"
-    assert context["State"]["RetryCount"] == 0
+    # As AWS records it for a Pass state: no RetryCount, keys in AWS's order.
+    assert list(context["State"]) == ["Name", "EnteredTime"]
+    assert list(context["Execution"]) == [
+        "Id",
+        "Input",
+        "StartTime",
+        "Name",
+        "RoleArn",
+        "RedriveCount",
+    ]
     assert TIMESTAMP.fullmatch(context["State"]["EnteredTime"])
     assert "Task" not in context and "Map" not in context  # no task token without a callback
     assert result.output["state"] == "Test"
@@ -82,7 +91,8 @@ def test_history_event_shapes() -> None:
     )
     events = outcome.events
     assert [e.id for e in events] == list(range(1, len(events) + 1))
-    assert [e.previous_event_id for e in events] == list(range(len(events)))
+    # AWS records the first StateEntered event with previousEventId 0, not 1.
+    assert [e.previous_event_id for e in events] == [0, 0, *range(2, len(events))]
     assert all(
         e.timestamp.tzinfo is not None and e.timestamp.utcoffset() == timedelta(0) for e in events
     )

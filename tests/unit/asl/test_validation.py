@@ -304,12 +304,12 @@ def test_missing_next_target_and_unreachable_state() -> None:
             "SCHEMA_VALIDATION_FAILED: The value for the field 'Variable' must be a valid JSONPath at /States/C/Choices/0/Variable",
         ),
         (
-            {"QueryLanguage": "JSONata", **machine(A=TASK)},
-            "UNSUPPORTED_FEATURE: Field 'QueryLanguage: JSONata' is not supported by this engine yet at /QueryLanguage",
+            {"QueryLanguage": "JSONata", **machine(A={**TASK, "InputPath": "$.a"})},
+            "SCHEMA_VALIDATION_FAILED: The field 'InputPath' is not supported when the QueryLanguage is JSONata at /States/A/InputPath",
         ),
         (
-            machine(A={**TASK, "Assign": {"x": 1}}),
-            "UNSUPPORTED_FEATURE: Field 'Assign' is not supported by this engine yet at /States/A",
+            machine(A={**TASK, "Assign": {"states": 1}}),
+            "SCHEMA_VALIDATION_FAILED: The variable name 'states' is reserved at /States/A/Assign/states",
         ),
         (
             "{not json",

@@ -185,7 +185,11 @@ class Queue(Protocol):
     def send_batch(self, messages: Sequence[OutgoingMessage]) -> list[str]: ...
 
     def receive(
-        self, max_messages: int = 1, *, visibility_timeout: float | None = None, wait_seconds: float = 0
+        self,
+        max_messages: int = 1,
+        *,
+        visibility_timeout: float | None = None,
+        wait_seconds: float = 0,
     ) -> list[QueueMessage]: ...
 
     def delete(self, receipt_handle: str) -> bool: ...
@@ -218,5 +222,10 @@ class Orchestrator(Protocol):
     One execution per task, named after the task id; starting it twice is a no-op."""
 
     def start_execution(
-        self, pipeline: str, task_id: str, input: dict[str, Any], tenant_id: str, source_name: str | None
+        self,
+        pipeline: str,
+        task_id: str,
+        input: dict[str, Any],
+        tenant_id: str,
+        source_name: str | None,
     ) -> bool: ...

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
         description="Any Postgres with pgvector; unset means the embedded server under `home`.",
     )
     bucket: str = Field(default="documents", description="Name of the document bucket.")
+    ingest_pipeline: str = Field(default="document", description="Pipeline started for S3 drops.")
     tenant: str = Field(default="default", description="Tenant used by the CLI.")
 
     # Documents and chunking.
@@ -69,6 +70,15 @@ class Settings(BaseSettings):
     @property
     def statemachines_dir(self) -> Path:
         return self.project_root / "statemachines"
+
+    inbox: Path | None = Field(
+        default=None,
+        description="The local S3 drop watched by `sluiceway serve` (default HOME/inbox).",
+    )
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.inbox if self.inbox is not None else self.home / "inbox"
 
     @property
     def bucket_dir(self) -> Path:

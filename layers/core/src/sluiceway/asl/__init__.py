@@ -5,9 +5,10 @@ Quick use::
     machine = StateMachine.parse(definition)        # raises AslValidationError(problems)
     result = await Executor(machine, invoker).run({"document": "..."})
 
-It follows AWS Step Functions (JSONPath query language): state types, input/output processing,
-intrinsic functions, error names, Retry/Catch semantics and history events named as in
-GetExecutionHistory.
+It follows AWS Step Functions: state types, input/output processing in the JSONPath and JSONata
+query languages, workflow variables, intrinsic functions, Distributed Map (ItemReader,
+ItemBatcher, tolerated failures), error names, Retry/Catch semantics and history events named as
+in GetExecutionHistory.
 """
 
 from __future__ import annotations
@@ -21,17 +22,20 @@ from sluiceway.asl.integrations import (
     TaskContext,
     TaskRequest,
 )
+from sluiceway.asl.map_config import DictObjectStore, ObjectStore
 from sluiceway.asl.model import StateMachine
 from sluiceway.asl.validation import validate
 
 __all__ = [
     "AslValidationError",
+    "DictObjectStore",
     "ExecutionResult",
     "Executor",
     "HistoryEvent",
     "Integration",
     "LambdaInvoker",
     "Listener",
+    "ObjectStore",
     "StateMachine",
     "StatesError",
     "TaskContext",

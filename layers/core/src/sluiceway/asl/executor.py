@@ -10,9 +10,10 @@ the execution with ``States.Runtime`` (never retried nor caught) and a cause tha
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,12 +22,15 @@ from sluiceway.asl import errors
 from sluiceway.asl.control import DeadlineExceeded, Sleep, with_deadline
 from sluiceway.asl.errors import StatesError
 from sluiceway.asl.events import EventLog, HistoryEvent, Lane, Listener, error_fields, json_field
+from sluiceway.asl.flow_states import FlowStates
 from sluiceway.asl.integrations import (
     Integration,
     LambdaFunctionIntegration,
     LambdaInvokeIntegration,
     LambdaInvoker,
 )
+from sluiceway.asl.jsonata_eval import QueryEvaluationError
+from sluiceway.asl.map_config import ObjectStore
 from sluiceway.asl.model import (
     ChoiceState,
     FailState,
@@ -40,9 +44,6 @@ from sluiceway.asl.model import (
     TaskState,
     WaitState,
 )
-from sluiceway.asl.flow_states import FlowStates
-from sluiceway.asl.jsonata_eval import QueryEvaluationError
-from sluiceway.asl.map_config import ObjectStore
 from sluiceway.asl.processing import iso_timestamp
 from sluiceway.asl.query import check_result_size
 from sluiceway.asl.states import ExecutionStates
@@ -60,6 +61,11 @@ class ExecutionResult:
     output: Any = None
     error: str | None = None
     cause: str | None = None
+
+
+#: Terminal errors whose cause names the state ("An error occurred while executing the state
+#: 'X' (entered at the event id #N). ..."); States.DataLimitExceeded causes do not.
+_LOCATED_ERRORS = frozenset({errors.RUNTIME, errors.QUERY_EVALUATION_ERROR})
 
 
 class LocatedError(StatesError):
@@ -135,13 +141,15 @@ class Executor:
         started = await run.events.emit(
             lane, "ExecutionStarted", {**json_field("input", input), "roleArn": role}
         )
+        lane.last_id = 0  # AWS: the first StateEntered event has previousEventId 0
         run.context = {
+            # Key order as AWS serializes the context object.
             "Execution": {
                 "Id": arn,
                 "Input": input,
+                "StartTime": iso_timestamp(started.timestamp),
                 "Name": name,
                 "RoleArn": role,
-                "StartTime": iso_timestamp(started.timestamp),
                 "RedriveCount": 0,
             },
             "StateMachine": {"Id": machine_arn, "Name": parts[-1]},
@@ -186,16 +194,20 @@ class _Run(ExecutionStates, FlowStates):
         self.integrations = executor.integrations
         self.object_store = executor.object_store
 
+    def child_runner(self) -> _Run:
+        runner = copy.copy(self)
+        runner.events = EventLog(None, self.clock)
+        return runner
+
     def state_context(self, state: State, entered: HistoryEvent, scope: Scope) -> Context:
-        values = {
-            **self.context,
-            "State": {
-                "EnteredTime": iso_timestamp(entered.timestamp),
-                "Name": state.name,
-                "RetryCount": 0,
-            },
+        # AWS gives RetryCount only to the states that can retry (Task, Parallel, Map).
+        state_fields: dict[str, Any] = {
+            "Name": state.name,
+            "EnteredTime": iso_timestamp(entered.timestamp),
         }
-        return make_context(values, scope, entered.id)
+        if isinstance(state, TaskState | ParallelState | MapState):
+            state_fields["RetryCount"] = 0
+        return make_context({**self.context, "State": state_fields}, scope, entered.id)
 
     async def run_graph(self, graph: Graph, data: Any, lane: Lane, scope: Scope) -> Any:
         name: str | None = graph.start_at
@@ -213,7 +225,7 @@ class _Run(ExecutionStates, FlowStates):
             next_state, output, assigned = await self._dispatch(state, raw, lane, context)
             check_result_size(state.name, output)
         except StatesError as failure:
-            if failure.error in errors.TERMINAL_ERRORS and not isinstance(failure, LocatedError):
+            if failure.error in _LOCATED_ERRORS and not isinstance(failure, LocatedError):
                 located = LocatedError(
                     failure.error,
                     f"An error occurred while executing the state '{state.name}' (entered at the "

@@ -6,7 +6,8 @@ Each runner returns ``(next state, output, assigned variables)``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from abc import abstractmethod
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,10 @@ from sluiceway.asl import errors, query
 from sluiceway.asl.choice import parse_timestamp
 from sluiceway.asl.control import Sleep
 from sluiceway.asl.errors import StatesError
+from sluiceway.asl.intrinsics import Intrinsic
 from sluiceway.asl.jsonata_eval import QueryEvaluationError
 from sluiceway.asl.model import ChoiceState, FailState, PassState, State, WaitState
+from sluiceway.asl.paths import JsonPath
 from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
 from sluiceway.asl.variables import Context
 
@@ -62,11 +65,15 @@ class FlowStates:
                         "Condition",
                     )
                 if matched:
-                    output = raw if choice.output is None else query.evaluate(
-                        choice.output, context, states
+                    output = (
+                        raw
+                        if choice.output is None
+                        else query.evaluate(choice.output, context, states)
                     )
-                    return choice.next, output, query.assign_values(
-                        choice.assign, None, context, states
+                    return (
+                        choice.next,
+                        output,
+                        query.assign_values(choice.assign, None, context, states),
                     )
             self._no_choice(state)
             output = jsonata_output(state, context, states, raw)
@@ -142,5 +149,7 @@ class FlowStates:
             cause = self.dynamic_string(state.cause_path, raw, context, "CausePath")
         return StatesError(error if error is not None else "", cause)
 
-    def dynamic_string(self, source: Any, data: Any, context: Any, field: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def dynamic_string(
+        self, source: JsonPath | Intrinsic, data: Any, context: Mapping[str, Any], field: str
+    ) -> str: ...

@@ -111,9 +111,7 @@ class JsonataTemplate:
         return _evaluate(self.root, bindings)
 
 
-def compile_template(
-    value: Any, location: str, field: str, problems: list[str]
-) -> JsonataTemplate:
+def compile_template(value: Any, location: str, field: str, problems: list[str]) -> JsonataTemplate:
     """Compile a JSONata field; ``field`` names it in runtime errors (``Output``), ``location``
     in validation diagnostics (``/States/X/Output``)."""
     return JsonataTemplate(_compile(value, location, field, problems))

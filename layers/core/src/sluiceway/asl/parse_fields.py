@@ -49,6 +49,7 @@ class FieldParser:
         nullable: bool = False,
         reference: bool = False,
         context: bool = True,
+        variable: bool = True,
         default: JsonPath | None = None,
     ) -> JsonPath | None:
         if key not in spec:
@@ -62,7 +63,11 @@ class FieldParser:
         except (PathSyntaxError, TypeError):
             self.schema(f"The value for the field '{key}' must be a valid {kind}", f"{where}/{key}")
             return default
-        if (reference and not path.is_reference) or (path.context and not context):
+        if (
+            (reference and not path.is_reference)
+            or (path.context and not context)
+            or (path.variable is not None and not variable)
+        ):
             self.schema(f"The value for the field '{key}' must be a valid {kind}", f"{where}/{key}")
             return default
         return path
@@ -76,7 +81,14 @@ class FieldParser:
 
     def result_path(self, spec: Mapping[str, Any], where: str) -> JsonPath | None:
         return self.path(
-            spec, "ResultPath", where, nullable=True, reference=True, context=False, default=ROOT
+            spec,
+            "ResultPath",
+            where,
+            nullable=True,
+            reference=True,
+            context=False,
+            variable=False,
+            default=ROOT,
         )
 
     def seconds(

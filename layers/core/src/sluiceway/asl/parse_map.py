@@ -69,8 +69,7 @@ class MapParser(QueryFieldParser):
             for field in DISTRIBUTED_ONLY:
                 if field in spec:
                     self.schema(
-                        f"The field '{field}' is supported only by a Map state in "
-                        "DISTRIBUTED mode",
+                        f"The field '{field}' is supported only by a Map state in DISTRIBUTED mode",
                         f"{where}/{field}",
                     )
         processor = self.sub_graph(
@@ -133,7 +132,10 @@ class MapParser(QueryFieldParser):
         percentage = spec.get("ToleratedFailurePercentage")
         percentage_expr = None
         if jsonata_eval.is_expression(percentage):
-            percentage_expr, percentage = self.jsonata(spec, "ToleratedFailurePercentage", where), None
+            percentage_expr, percentage = (
+                self.jsonata(spec, "ToleratedFailurePercentage", where),
+                None,
+            )
         elif percentage is not None and not (is_number(percentage) and 0 <= percentage <= 100):
             self.schema(
                 "The value for the field 'ToleratedFailurePercentage' must be a number "
@@ -170,9 +172,7 @@ class MapParser(QueryFieldParser):
                 "MaxInputBytesPerBatch, MaxItemsPerBatchPath, MaxInputBytesPerBatchPath]",
                 at,
             )
-        max_items, items_expr = self.number_or_expression(
-            config, "MaxItemsPerBatch", at, minimum=1
-        )
+        max_items, items_expr = self.number_or_expression(config, "MaxItemsPerBatch", at, minimum=1)
         max_bytes, bytes_expr = self.number_or_expression(
             config, "MaxInputBytesPerBatch", at, minimum=1
         )
@@ -197,9 +197,7 @@ class MapParser(QueryFieldParser):
             batch_input=batch_input,
         )
 
-    def reader(
-        self, spec: Mapping[str, Any], where: str, jsonata: bool
-    ) -> ItemReaderConfig | None:
+    def reader(self, spec: Mapping[str, Any], where: str, jsonata: bool) -> ItemReaderConfig | None:
         config = spec.get("ItemReader")
         if config is None:
             return None
@@ -250,8 +248,6 @@ class MapParser(QueryFieldParser):
             csv_headers=tuple(str(h) for h in headers) if isinstance(headers, list) else (),
             csv_delimiter=delimiter,
             max_items=max_items_expr if max_items_expr is not None else max_items,
-            max_items_path=self.path(
-                reader, "MaxItemsPath", f"{at}/ReaderConfig", reference=True
-            ),
+            max_items_path=self.path(reader, "MaxItemsPath", f"{at}/ReaderConfig", reference=True),
             parameters=parameters,
         )

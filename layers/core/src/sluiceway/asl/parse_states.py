@@ -190,13 +190,15 @@ class StateParser(MapParser):
             )
         if resource == LAMBDA_INVOKE:
             parameters = spec.get("Arguments" if jsonata else "Parameters")
-            if jsonata and "Arguments" not in spec or jsonata_eval.is_expression(parameters):
+            if (jsonata and "Arguments" not in spec) or jsonata_eval.is_expression(parameters):
                 parameters = {"FunctionName": None}
             if not isinstance(parameters, Mapping) or not (
                 {"FunctionName", "FunctionName.$"} & set(parameters)
             ):
                 field = "Arguments" if jsonata else "Parameters"
-                self.schema(f"The field 'FunctionName' is required in '{field}'", f"{where}/{field}")
+                self.schema(
+                    f"The field 'FunctionName' is required in '{field}'", f"{where}/{field}"
+                )
         fields = self.execution_fields(spec, where, jsonata)
         if not isinstance(resource, str):
             return None
@@ -227,7 +229,9 @@ class StateParser(MapParser):
             return None
         if default is not None and not isinstance(default, str):
             self.schema("The value for the field 'Default' must be a STRING", f"{where}/Default")
-        rules = [self.choice(rule, f"{where}/Choices/{i}", common) for i, rule in enumerate(choices)]
+        rules = [
+            self.choice(rule, f"{where}/Choices/{i}", common) for i, rule in enumerate(choices)
+        ]
         compiled: list[Choice] = [rule for rule in rules if rule is not None]
         if len(compiled) != len(rules):
             return None
@@ -280,9 +284,7 @@ class StateParser(MapParser):
             spec, ("Seconds", "Timestamp", "SecondsPath", "TimestampPath"), where, required=True
         )
         timestamp = spec.get("Timestamp")
-        if jsonata_eval.is_expression(timestamp) or jsonata_eval.is_expression(
-            spec.get("Seconds")
-        ):
+        if jsonata_eval.is_expression(timestamp) or jsonata_eval.is_expression(spec.get("Seconds")):
             return WaitState(
                 **common,
                 seconds_expr=self.jsonata(spec, "Seconds", where),
@@ -313,7 +315,9 @@ class StateParser(MapParser):
                 self.schema(f"The value for the field '{key}' must be a STRING", f"{where}/{key}")
         if common["query_language"] == JSONATA:
             expressions = {
-                key: self.jsonata(spec, key, where) if jsonata_eval.is_expression(spec.get(key)) else None
+                key: self.jsonata(spec, key, where)
+                if jsonata_eval.is_expression(spec.get(key))
+                else None
                 for key in ("Error", "Cause")
             }
             return FailState(

@@ -1,7 +1,7 @@
 """What the two query languages share at run time: Assign, JSONata fields, payload limits.
 
 * ``Assign`` is evaluated on the state's "result" as the developer guide describes it for JSONPath
-  states (``$`` is the Pass result, the Task/Parallel/Map result after ``ResultSelector``, the
+  states (``$`` is the Pass result, the raw Task/Parallel/Map result (before ``ResultSelector``), the
   effective input of a Choice or Wait state, the error output in a Catcher) and, for JSONata
   states, with ``$states`` (``input``, ``result``/``errorOutput``, ``context``). All of a state's
   expressions see the variables as they were when it was entered.
@@ -63,8 +63,7 @@ def assign_values(
     if assigned_size(values) > MAX_ASSIGN_BYTES:
         raise StatesError(
             errors.DATA_LIMIT_EXCEEDED,
-            "The variables assigned by the state exceed the maximum number of bytes service "
-            "limit.",
+            "The variables assigned by the state exceed the maximum number of bytes service limit.",
         )
     return values
 

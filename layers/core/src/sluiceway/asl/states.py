@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import random
-from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sluiceway.asl import errors
+from sluiceway.asl import errors, query
 from sluiceway.asl.control import (
-    CRASH,
     DeadlineExceeded,
     Heartbeat,
     RetryPolicy,
@@ -21,41 +18,30 @@ from sluiceway.asl.control import (
     with_deadline,
 )
 from sluiceway.asl.errors import StatesError, error_matches
-from sluiceway.asl.events import EventLog, HistoryEvent, Lane
+from sluiceway.asl.events import Lane
+from sluiceway.asl.flow_states import jsonata_output
 from sluiceway.asl.integrations import Integration, TaskContext, TaskRequest, failure_from_exception
 from sluiceway.asl.intrinsics import Intrinsic
-from sluiceway.asl.model import Graph, MapState, ParallelState, State, TaskState
+from sluiceway.asl.jsonata_eval import JsonataTemplate
+from sluiceway.asl.map_state import MapStates
+from sluiceway.asl.model import Catcher, MapState, ParallelState, TaskState
 from sluiceway.asl.paths import JsonPath
 from sluiceway.asl.payload import compact_json
-from sluiceway.asl.processing import (
-    apply_input_path,
-    apply_output_path,
-    json_type,
-    merge_result,
-    read_path,
-)
+from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
+from sluiceway.asl.query import check_result_size
+from sluiceway.asl.variables import Context, Scope
 
 ExecState = TaskState | ParallelState | MapState
 
 
-class ExecutionStates:
+class ExecutionStates(MapStates):
     """Mixed into the execution runner; implements the states that do work."""
 
-    events: EventLog
     sleep: Sleep
     timer: Sleep
     rng: random.Random
     integrations: Sequence[Integration]
     region: str
-    context: dict[str, Any]
-
-    @abstractmethod
-    async def run_graph(self, graph: Graph, data: Any, lane: Lane) -> Any: ...
-
-    @abstractmethod
-    def state_context(self, state: State, entered: HistoryEvent) -> dict[str, Any]: ...
-
-    merge_result = staticmethod(merge_result)
 
     def dynamic_string(
         self, source: JsonPath | Intrinsic, data: Any, context: Mapping[str, Any], field: str
@@ -72,17 +58,23 @@ class ExecutionStates:
         return value
 
     async def run_execution_state(
-        self, state: ExecState, raw: Any, lane: Lane, context: dict[str, Any]
-    ) -> tuple[str | None, Any]:
-        effective = apply_input_path(state, raw, context)
+        self, state: ExecState, raw: Any, lane: Lane, context: Context
+    ) -> tuple[str | None, Any, dict[str, Any]]:
+        effective = raw if state.jsonata else apply_input_path(state, raw, context)
         policy = RetryPolicy(state.retry, self.rng)
         while True:
             try:
                 result = await self._attempt(state, effective, lane, context)
+                if state.jsonata:
+                    states = query.states_binding(context, raw, result=result)
+                    output = jsonata_output(state, context, states, result)
+                    assigned = query.assign_values(state.assign, None, context, states)
+                    return state.next, output, assigned
+                assigned = query.assign_values(state.assign, result, context)
                 if state.result_selector is not None:
                     result = state.result_selector.evaluate(result, context)
                 output = merge_result(state.result_path, raw, result)
-                return state.next, apply_output_path(state, output, context)
+                return state.next, apply_output_path(state, output, context), assigned
             except StatesError as failure:
                 if failure.error in errors.TERMINAL_ERRORS:
                     raise
@@ -95,24 +87,32 @@ class ExecutionStates:
                     await self.events.emit(lane, f"{state.type}StateFailed")
                 for catcher in state.catch:
                     if error_matches(catcher.error_equals, failure.error):
-                        return catcher.next, merge_result(
-                            catcher.result_path, raw, failure.error_output()
-                        )
+                        return self._caught(state, catcher, raw, failure, context)
                 raise
 
-    async def _attempt(
-        self, state: ExecState, effective: Any, lane: Lane, context: dict[str, Any]
-    ) -> Any:
+    def _caught(
+        self, state: ExecState, catcher: Catcher, raw: Any, failure: StatesError, context: Context
+    ) -> tuple[str | None, Any, dict[str, Any]]:
+        error_output = failure.error_output()
+        if state.jsonata:
+            states = query.states_binding(context, raw, errorOutput=error_output)
+            output = error_output
+            if catcher.output is not None:
+                output = query.evaluate(catcher.output, context, states)
+            return catcher.next, output, query.assign_values(catcher.assign, None, context, states)
+        assigned = query.assign_values(catcher.assign, error_output, context)
+        return catcher.next, merge_result(catcher.result_path, raw, error_output), assigned
+
+    async def _attempt(self, state: ExecState, effective: Any, lane: Lane, context: Context) -> Any:
         if isinstance(state, MapState):
-            return await self._run_map(state, effective, lane, context)
+            return await self.run_map(state, effective, lane, context)
         if isinstance(state, TaskState):
             return await self._run_task(state, effective, lane, context)
-        payload = effective
-        if state.parameters is not None:
-            payload = state.parameters.evaluate(effective, context)
+        payload = self.arguments(state, effective, context)
         await self.events.emit(lane, "ParallelStateStarted")
         branches = [
-            self.run_graph(branch, payload, Lane(lane.last_id)) for branch in state.branches
+            self.run_graph(branch, payload, Lane(lane.last_id), Scope(context.variables))
+            for branch in state.branches
         ]
         results = await run_all(branches)
         await self.events.emit(lane, "ParallelStateSucceeded")
@@ -120,9 +120,27 @@ class ExecutionStates:
 
     # -- Task ------------------------------------------------------------------------------------
 
+    def arguments(self, state: TaskState | ParallelState, effective: Any, context: Context) -> Any:
+        """Parameters (JSONPath) or Arguments (JSONata) applied to the effective input."""
+        if state.arguments is not None:
+            states = query.states_binding(context, effective)
+            return query.evaluate(state.arguments, context, states)
+        if state.parameters is not None:
+            return state.parameters.evaluate(effective, context)
+        return effective
+
     def _seconds(
-        self, fixed: float | None, path: JsonPath | None, data: Any, context: Any, field: str
+        self,
+        fixed: float | None,
+        path: JsonPath | None,
+        expression: JsonataTemplate | None,
+        data: Any,
+        context: Context,
+        field: str,
     ) -> float | None:
+        if expression is not None:
+            states = query.states_binding(context, data)
+            return float(query.jsonata_integer(expression, context, states, field, 1))
         if path is None:
             return fixed
         value = read_path(path, data, context)
@@ -133,35 +151,35 @@ class ExecutionStates:
         return float(value)
 
     async def _run_task(
-        self, state: TaskState, effective: Any, lane: Lane, context: dict[str, Any]
+        self, state: TaskState, effective: Any, lane: Lane, context: Context
     ) -> Any:
         integration = next((i for i in self.integrations if i.handles(state.resource)), None)
         if integration is None:
             raise StatesError(errors.RUNTIME, f"The resource '{state.resource}' is not supported.")
         token = integration.task_token(state.resource)
         if token is not None:
-            context = {**context, "Task": {"Token": token}}
-        payload = effective
-        if state.parameters is not None:
-            payload = state.parameters.evaluate(effective, context)
+            context = context.derive(Task={"Token": token})
+        payload = self.arguments(state, effective, context)
         timeout = self._seconds(
             state.timeout_seconds,
             state.timeout_seconds_path,
-            payload,
+            state.timeout_seconds_expr,
+            effective if state.jsonata else payload,
             context,
-            "TimeoutSecondsPath",
+            "TimeoutSeconds" if state.jsonata else "TimeoutSecondsPath",
         )
         heartbeat_seconds = self._seconds(
             state.heartbeat_seconds,
             state.heartbeat_seconds_path,
-            payload,
+            state.heartbeat_seconds_expr,
+            effective if state.jsonata else payload,
             context,
-            "HeartbeatSecondsPath",
+            "HeartbeatSeconds" if state.jsonata else "HeartbeatSecondsPath",
         )
         heartbeat = Heartbeat()
         task_context = TaskContext(
             state_name=state.name,
-            context=copy.deepcopy(context),
+            context=copy.deepcopy(dict(context)),
             timeout_seconds=timeout,
             heartbeat_seconds=heartbeat_seconds,
             heartbeat=heartbeat.beat,
@@ -202,62 +220,10 @@ class ExecutionStates:
             )
             await self.events.emit(lane, *integration.failed(request, marshal_error))
             raise marshal_error from None
+        try:
+            check_result_size(state.name, result)
+        except StatesError as too_big:
+            await self.events.emit(lane, *integration.failed(request, too_big))
+            raise
         await self.events.emit(lane, *integration.succeeded(request, result))
         return result
-
-    # -- Map -------------------------------------------------------------------------------------
-
-    async def _run_map(
-        self, state: MapState, effective: Any, lane: Lane, context: dict[str, Any]
-    ) -> Any:
-        items = read_path(state.items_path, effective, context)
-        if not isinstance(items, list):
-            raise StatesError(
-                errors.RUNTIME,
-                f"Invalid path '{state.items_path.source}' : The value of the field 'ItemsPath' "
-                f"must be a JSON array, but got: {json_type(items)}",
-            )
-        limit = state.max_concurrency
-        if state.max_concurrency_path is not None:
-            value = read_path(state.max_concurrency_path, effective, context)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise StatesError(
-                    errors.RUNTIME,
-                    f"The value of 'MaxConcurrencyPath' must be a non-negative integer: {value!r}",
-                )
-            limit = value
-        await self.events.emit(lane, "MapStateStarted", {"length": len(items)})
-        iterations = [
-            self._run_iteration(state, index, item, effective, Lane(lane.last_id), context)
-            for index, item in enumerate(items)
-        ]
-        results = await run_all(iterations, limit)
-        await self.events.emit(lane, "MapStateSucceeded")
-        return results
-
-    async def _run_iteration(
-        self,
-        state: MapState,
-        index: int,
-        item: Any,
-        effective: Any,
-        lane: Lane,
-        context: dict[str, Any],
-    ) -> Any:
-        details = {"name": state.name, "index": index}
-        await self.events.emit(lane, "MapIterationStarted", details)
-        try:
-            item_input = item
-            if state.item_selector is not None:
-                item_context = {**context, "Map": {"Item": {"Index": index, "Value": item}}}
-                item_input = state.item_selector.evaluate(effective, item_context)
-            output = await self.run_graph(state.processor, item_input, lane)
-        except StatesError:
-            await self.events.emit(lane, "MapIterationFailed", details)
-            raise
-        except asyncio.CancelledError as cancelled:
-            if CRASH not in cancelled.args:
-                await self.events.emit(lane, "MapIterationAborted", details)
-            raise
-        await self.events.emit(lane, "MapIterationSucceeded", details)
-        return output

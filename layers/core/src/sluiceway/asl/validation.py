@@ -53,9 +53,15 @@ class _Parser(StateParser):
             self.schema("The state machine definition must be a JSON object", "/")
             return None
         for key in definition:
-            if key not in ("StartAt", "States", "Comment", "TimeoutSeconds", "Version"):
-                if key != "QueryLanguage":
-                    self.schema(f"Field '{key}' is not supported", "/")
+            if key not in (
+                "StartAt",
+                "States",
+                "Comment",
+                "TimeoutSeconds",
+                "Version",
+                "QueryLanguage",
+            ):
+                self.schema(f"Field '{key}' is not supported", "/")
         language = definition.get("QueryLanguage", JSONPATH)
         if language not in (JSONPATH, JSONATA):
             self.schema(

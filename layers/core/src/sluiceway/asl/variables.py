@@ -132,7 +132,8 @@ def assigned_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     if not values:
         return {}
     return {
-        "assignedVariables": {name: compact_json(value) for name, value in values.items()},
+        # AWS lists them sorted by name.
+        "assignedVariables": {name: compact_json(values[name]) for name in sorted(values)},
         "assignedVariablesDetails": {"truncated": False},
     }
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from sluiceway.capacity.asl import TransitionCount, count_transitions, failure_path, function_name
 from sluiceway.capacity.model import (
-    CostItem,
-    Plan,
-    Resource,
     default_definition_path,
     load_definition,
+    load_limits,
     plan,
     transitions_for_chunks,
 )
 from sluiceway.capacity.params import SOURCES, CapacityParams, describe_params, with_overrides
+from sluiceway.capacity.results import CostItem, Plan, Resource
 
 __all__ = [
     "SOURCES",
@@ -30,6 +29,7 @@ __all__ = [
     "failure_path",
     "function_name",
     "load_definition",
+    "load_limits",
     "plan",
     "transitions_for_chunks",
     "with_overrides",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,8 +33,8 @@ class TransitionCount:
     (Task states entered, keyed by function name) and ``seconds`` along the critical path."""
 
     transitions: float = 0.0
-    entries: Counter[str] = field(default_factory=Counter)
-    tasks: Counter[str] = field(default_factory=Counter)
+    entries: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    tasks: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     seconds: float = 0.0
 
     def add(self, other: TransitionCount, times: float = 1.0) -> None:

@@ -7,21 +7,20 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sluiceway.capacity.asl import TransitionCount, count_transitions, failure_path
-from sluiceway.capacity.params import SOURCES, CapacityParams
+from sluiceway.capacity.params import CapacityParams
+from sluiceway.capacity.results import CostItem, Plan, Resource
+from sluiceway.capacity.services import model_resources, sfn_costs, step_functions_resources
 
 __all__ = [
-    "CostItem",
-    "Plan",
-    "Resource",
     "default_definition_path",
     "load_definition",
+    "load_limits",
     "plan",
     "transitions_for_chunks",
 ]
@@ -45,8 +44,8 @@ _DURABLE_STEP = (1.0, 3.0)
 _S3_GETS = {"Extract": 1, "Plan": 1, "Chunk": 1, "Classify": 1, "ExtractFields": 1}
 _S3_PUTS = {"Extract": 1}
 # Glue functions the AWS deployment adds around the state machine (per task, assumptions):
-# Starter (SQS batch -> insert_task + StartExecution), Complete (status event -> finish_task).
-_STARTER_WRITES_PER_TASK = 1.0
+# Ingest (functions/ingest: SQS batch -> StartExecution), Complete (status event -> finish_task).
+_INGEST_WRITES_PER_TASK = 1.0
 _COMPLETE_WRITES_PER_TASK = 2.0
 
 
@@ -71,138 +70,23 @@ def load_definition(path: Path | None = None) -> dict[str, Any]:
     return data
 
 
+def load_limits(definition_path: Path | None = None) -> dict[str, int]:
+    """Per-step concurrency limits from ``<pipeline>.config.json`` beside the definition."""
+    path = definition_path or default_definition_path()
+    config = path.with_name(path.name.replace(".asl.json", "") + ".config.json")
+    if not config.is_file():
+        return {}
+    data = json.loads(config.read_text(encoding="utf-8"))
+    limits = data.get("max_concurrency", {}) if isinstance(data, dict) else {}
+    return {str(k): int(v) for k, v in limits.items()}
+
+
 def transitions_for_chunks(
     definition: Mapping[str, Any], chunks: int, embed_batch_size: int = 32
 ) -> int:
     """State transitions of one successful execution for a document of ``chunks`` chunks."""
     batches = math.ceil(chunks / embed_batch_size)
     return int(count_transitions(definition, batches).transitions)
-
-
-@dataclass(frozen=True)
-class Resource:
-    key: str
-    name: str
-    unit: str
-    demand: float
-    quota: float | None  # None: no practical limit
-    adjustable: bool
-    source: str
-    action: str = ""
-
-    @property
-    def utilization(self) -> float:
-        if self.quota is None:
-            return 0.0
-        return math.inf if self.quota <= 0 else self.demand / self.quota
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["utilization"] = round(self.utilization, 4)
-        data["source_url"] = SOURCES.get(self.source, ("", ""))[1]
-        return data
-
-
-@dataclass(frozen=True)
-class CostItem:
-    key: str
-    name: str
-    usd: float  # per 1,000 tasks
-    detail: str
-    source: str
-
-
-def _nice_ceil(x: float) -> float:
-    """Round up to two significant digits (a quota worth asking for)."""
-    if x <= 0:
-        return 0.0
-    step = 10 ** (math.floor(math.log10(x)) - 1)
-    return float(math.ceil(x / step) * step)
-
-
-@dataclass
-class Plan:
-    tasks_per_minute: float
-    params: CapacityParams
-    derived: dict[str, float]
-    functions: list[dict[str, Any]]
-    resources: list[Resource]
-    costs: list[CostItem]
-    growth: dict[str, float]
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def bottleneck(self) -> Resource:
-        """The first resource to throttle as the rate grows: the highest utilization."""
-        return max((r for r in self.resources if r.quota is not None), key=lambda r: r.utilization)
-
-    @property
-    def first_non_model_bottleneck(self) -> Resource:
-        limited = [r for r in self.resources if r.quota is not None]
-        return max(
-            (r for r in limited if not r.key.startswith("model.")), key=lambda r: r.utilization
-        )
-
-    @property
-    def throttled(self) -> list[Resource]:
-        return sorted(
-            (r for r in self.resources if r.utilization > 1.0), key=lambda r: -r.utilization
-        )
-
-    @property
-    def max_tasks_per_minute(self) -> float:
-        """Rate at which the bottleneck reaches 100% (demand is ~linear in the rate)."""
-        util = self.bottleneck.utilization
-        return math.inf if util == 0 else self.tasks_per_minute / util
-
-    @property
-    def quotas_to_raise(self) -> list[dict[str, Any]]:
-        target = self.params.target_utilization
-        out = []
-        for r in sorted(self.resources, key=lambda r: -r.utilization):
-            if r.quota is None or r.utilization <= target:
-                continue
-            out.append(
-                {
-                    "resource": r.key,
-                    "name": r.name,
-                    "current": r.quota,
-                    "needed": _nice_ceil(r.demand / target),
-                    "adjustable": r.adjustable,
-                    "action": r.action
-                    or f"request a quota increase to {_nice_ceil(r.demand / target):,.0f} {r.unit}",
-                }
-            )
-        return out
-
-    @property
-    def cost_per_1000_tasks(self) -> float:
-        return sum(c.usd for c in self.costs)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tasks_per_minute": self.tasks_per_minute,
-            "workflow": self.params.workflow,
-            "derived": {k: round(v, 4) for k, v in self.derived.items()},
-            "functions": self.functions,
-            "resources": [r.to_dict() for r in self.resources],
-            "bottleneck": self.bottleneck.to_dict(),
-            "first_non_model_bottleneck": self.first_non_model_bottleneck.to_dict(),
-            "throttled": [r.key for r in self.throttled],
-            "max_tasks_per_minute": round(self.max_tasks_per_minute, 1),
-            "quotas_to_raise": self.quotas_to_raise,
-            "cost_per_1000_tasks": {
-                "items": [
-                    {**asdict(c), "usd": round(c.usd, 6), "source_url": SOURCES[c.source][1]}
-                    for c in self.costs
-                ],
-                "total_usd": round(self.cost_per_1000_tasks, 4),
-            },
-            "growth": {k: round(v, 4) for k, v in self.growth.items()},
-            "notes": self.notes,
-            "params": asdict(self.params),
-            "sources": {k: {"what": w, "url": u} for k, (w, u) in SOURCES.items()},
-        }
 
 
 def _llm_seconds(p: CapacityParams, tier: str, output_tokens: float) -> float:
@@ -215,12 +99,15 @@ def plan(
     tasks_per_minute: float,
     params: CapacityParams | None = None,
     definition: Mapping[str, Any] | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> Plan:
     """Demand, quota and utilization of every resource at ``tasks_per_minute``, and the cost."""
     if tasks_per_minute <= 0:
         raise ValueError("tasks per minute must be positive")
     p = params or CapacityParams()
     machine = definition if definition is not None else load_definition()
+    if limits is None:
+        limits = load_limits() if definition is None else {}
     per_min = float(tasks_per_minute)
     rate = per_min / 60.0  # tasks per second
 
@@ -244,8 +131,7 @@ def plan(
             "Extract": o + p.extract_base_s + p.extract_per_page_s * p.avg_pages,
             "Plan": o + p.plan_s,
             "Chunk": o + p.chunk_base_s + p.chunk_per_chunk_s * chunks,
-            "Classify": o
-            + (1 + fallback) * _llm_seconds(p, "small", p.classify_output_tokens),
+            "Classify": o + (1 + fallback) * _llm_seconds(p, "small", p.classify_output_tokens),
             "Embed": o + p.embed_base_s + p.embed_per_chunk_s * per_batch,
             "ExtractFields": o
             + small * small_call
@@ -262,16 +148,16 @@ def plan(
     exec_seconds = ok.seconds + ok.transitions * p.sfn_state_latency_s
 
     # Lambda ------------------------------------------------------------------------------------
-    invocations: Counter[str] = Counter()
+    invocations: defaultdict[str, float] = defaultdict(float)
     for fn, n in ok.tasks.items():
         invocations[fn] += n * (1 + p.retry_rate)
     for fn, n in failed.tasks.items():
         invocations[fn] += n * p.failure_rate
-    glue = {"Starter": 1.0 / p.sqs_batch_size, "Complete": 1.0}
+    glue = {"Ingest": 1.0 / p.sqs_batch_size, "Complete": 1.0}
     durations = {fn: seconds_of(fn, fn) for fn in invocations}
-    durations |= {"Starter": p.starter_batch_s, "Complete": p.complete_s}
+    durations |= {"Ingest": p.ingest_batch_s, "Complete": p.complete_s}
     invocations.update(glue)
-    functions = []
+    functions: list[dict[str, Any]] = []
     for fn, n in invocations.items():
         functions.append(
             {
@@ -293,14 +179,24 @@ def plan(
             return {"chunks+1": chunks + 1.0, "batch": per_batch}[value]
         return float(value)
 
-    reads = writes = vectors = 0.0
+    reads = vectors = chunk_rows = step_rows = durable = 0.0
     for fn, n in invocations.items():
         if fn in _DB_WORK:
             r, w, v = _DB_WORK[fn]
+            durable += n
             reads += n * (_DURABLE_STEP[0] + amount(r))
-            writes += n * (_DURABLE_STEP[1] + amount(w))
+            if fn == "Chunk":
+                chunk_rows += n * amount(w)
+            else:
+                step_rows += n * amount(w)
             vectors += n * amount(v)
-    writes += _STARTER_WRITES_PER_TASK + _COMPLETE_WRITES_PER_TASK
+    write_mix = {
+        "checkpoints": durable,
+        "events": (_DURABLE_STEP[1] - 1) * durable + 1.0,  # step.started/succeeded, task.*
+        "chunk_rows": chunk_rows,
+        "step_rows": step_rows + _INGEST_WRITES_PER_TASK + _COMPLETE_WRITES_PER_TASK - 1.0,
+    }
+    writes = sum(write_mix.values())
     acu_load = rate * (
         writes / p.db_writes_per_acu_s
         + reads / p.db_reads_per_acu_s
@@ -328,7 +224,7 @@ def plan(
     s3_puts = 1.0 + sum(invocations[fn] * k for fn, k in _S3_PUTS.items())  # + the upload
     sqs_requests = 1.0 + 2.0 / p.sqs_batch_size  # send by S3 notification, receive + delete
 
-    resources = _step_functions_resources(p, rate, transitions, exec_seconds)
+    resources = step_functions_resources(p, rate, transitions, exec_seconds)
     resources += [
         Resource(
             "lambda.concurrency",
@@ -350,6 +246,16 @@ def plan(
             "not adjustable: ramp traffic up (SQS buffers it), or keep provisioned concurrency",
         ),
         Resource(
+            "ingest.concurrency",
+            "Ingest function concurrency (SQS trigger max_concurrency)",
+            "executions",
+            rate / p.sqs_batch_size * p.ingest_batch_s,
+            float(p.ingest_max_concurrency),
+            True,
+            "project-ingest",
+            "raise trigger.max_concurrency in functions/ingest/function.json",
+        ),
+        Resource(
             "sqs.requests",
             "SQS standard queue API requests",
             "requests/s",
@@ -362,7 +268,7 @@ def plan(
             "sqs.inflight",
             "SQS in-flight messages (ingest queue)",
             "messages",
-            rate * p.starter_batch_s * 2,
+            rate * (p.ingest_batch_s + p.sqs_batch_window_s),
             p.sqs_inflight,
             False,
             "sqs-quotas",
@@ -410,13 +316,13 @@ def plan(
             "hard limit: let RDS Proxy multiplex (client-side binding, no session state), shard",
         ),
     ]
-    resources += _model_resources(
+    resources += model_resources(
         p, per_min, (small_req, small_in, small_out), (large_req, large_in, large_out)
     )
 
     hours_per_1000 = 1000.0 / rate / 3600.0
     total_acu = writer_acu * p.aurora_instances
-    costs = _sfn_costs(p, transitions, exec_seconds)
+    costs = sfn_costs(p, transitions, exec_seconds)
     costs += [
         CostItem(
             "lambda.requests",
@@ -450,7 +356,12 @@ def plan(
             "aurora.acu",
             "Aurora ACU-hours",
             total_acu * hours_per_1000 * p.price_acu_hour,
-            f"{writer_acu:.1f} ACU x {p.aurora_instances} instances",
+            f"{writer_acu:.1f} ACU x {p.aurora_instances} instances"
+            + (
+                f" (over {p.aurora_max_acu:.0f}: {math.ceil(writer_acu / p.aurora_max_acu)} clusters)"
+                if writer_acu > p.aurora_max_acu
+                else ""
+            ),
             "aurora-pricing",
         ),
         CostItem(
@@ -504,6 +415,7 @@ def plan(
         "lambda_gb_seconds_per_task": gb_seconds,
         "db_reads_per_task": reads,
         "db_writes_per_task": writes,
+        **{f"db_writes_{k}_per_task": v for k, v in write_mix.items()},
         "db_vector_writes_per_task": vectors,
         "aurora_writer_acu": writer_acu,
         "s3_puts_per_task": s3_puts,
@@ -516,167 +428,21 @@ def plan(
         "large_tokens_out_per_task": large_out,
     }
     notes = _notes(p, ok, batches)
-    return Plan(per_min, p, derived, functions, resources, costs, growth, notes)
-
-
-def _step_functions_resources(
-    p: CapacityParams, rate: float, transitions: float, exec_seconds: float
-) -> list[Resource]:
-    if p.workflow == "express":
-        return [
-            Resource(
-                "sfn.start_execution",
-                "StartExecution (Express)",
-                "calls/s",
-                rate,
-                p.sfn_express_start_refill_per_s,
-                True,
-                "sfn-quotas",
-            ),
-            Resource(
-                "sfn.state_transitions",
-                "State transitions (Express: not throttled)",
-                "transitions/s",
-                rate * transitions,
-                None,
-                False,
-                "sfn-quotas",
-            ),
-        ]
-    if p.workflow == "distributed":
-        parents = rate / p.distributed_batch_tasks
-        parent_transitions = rate * (1.0 + 5.0 / p.distributed_batch_tasks)
-        return [
-            Resource(
-                "sfn.start_execution",
-                f"StartExecution (Standard parents, {p.distributed_batch_tasks} tasks each)",
-                "calls/s",
-                parents,
-                p.sfn_start_refill_per_s,
-                True,
-                "sfn-quotas",
-            ),
-            Resource(
-                "sfn.state_transitions",
-                "State transitions (Standard parents; Express children not throttled)",
-                "transitions/s",
-                parent_transitions,
-                p.sfn_transition_refill_per_s,
-                True,
-                "sfn-quotas",
-            ),
-            Resource(
-                "sfn.map_children",
-                "Distributed Map child executions in flight (per Map Run)",
-                "executions",
-                min(float(p.distributed_batch_tasks), rate * exec_seconds),
-                p.sfn_map_children,
-                False,
-                "sfn-map",
-                "smaller parent batches",
-            ),
-        ]
-    return [
+    by_function = {f["function"]: f for f in functions}
+    pipeline_limits = [
         Resource(
-            "sfn.start_execution",
-            "StartExecution (Standard)",
-            "calls/s",
-            rate,
-            p.sfn_start_refill_per_s,
-            True,
-            "sfn-quotas",
-        ),
-        Resource(
-            "sfn.state_transitions",
-            "State transitions (Standard)",
-            "transitions/s",
-            rate * transitions,
-            p.sfn_transition_refill_per_s,
-            True,
-            "sfn-quotas",
-        ),
-        Resource(
-            "sfn.open_executions",
-            "Open Standard executions",
+            f"pipeline.{step}.max_concurrency",
+            f"{step} max_concurrency (the step's queue consumer on AWS)",
             "executions",
-            rate * exec_seconds,
-            p.sfn_open_executions,
+            float(by_function[step]["concurrency"]) if step in by_function else 0.0,
+            float(limit),
             True,
-            "sfn-quotas",
-        ),
-    ]
-
-
-def _model_resources(
-    p: CapacityParams,
-    per_min: float,
-    small: tuple[float, float, float],
-    large: tuple[float, float, float],
-) -> list[Resource]:
-    out = []
-    tiers = (
-        ("small", p.small_model, small, p.small_tpm, p.small_rpm, p.small_output_burndown),
-        ("large", p.large_model, large, p.large_tpm, p.large_rpm, p.large_output_burndown),
-    )
-    for tier, model, (req, tok_in, tok_out), tpm, rpm, burn in tiers:
-        out += [
-            Resource(
-                f"model.{tier}.tpm",
-                f"Model tokens per minute, {tier} tier ({model})",
-                "tokens/min",
-                per_min * (tok_in + burn * tok_out),
-                tpm,
-                True,
-                "bedrock-quotas",
-            ),
-            Resource(
-                f"model.{tier}.rpm",
-                f"Model requests per minute, {tier} tier ({model})",
-                "requests/min",
-                per_min * req,
-                rpm,
-                False,
-                "bedrock-quotas",
-                "not adjustable: spread over Regions/accounts, Provisioned Throughput, or batch",
-            ),
-        ]
-    return out
-
-
-def _sfn_costs(p: CapacityParams, transitions: float, exec_seconds: float) -> list[CostItem]:
-    express = p.price_express_request + math.ceil(exec_seconds * 10) / 10 * (
-        p.express_memory_mb / 1024.0
-    ) * p.price_express_gb_s
-    if p.workflow == "express":
-        return [
-            CostItem(
-                "sfn",
-                "Step Functions Express",
-                1000 * express,
-                f"1 request + {exec_seconds:.1f} s x {p.express_memory_mb} MB per task",
-                "sfn-pricing",
-            )
-        ]
-    if p.workflow == "distributed":
-        parent = (1.0 + 5.0 / p.distributed_batch_tasks) * p.price_transition
-        return [
-            CostItem(
-                "sfn",
-                "Step Functions (Standard parents + Express children)",
-                1000 * (parent + express),
-                "1 parent transition + 1 Express child per task",
-                "sfn-pricing",
-            )
-        ]
-    return [
-        CostItem(
-            "sfn",
-            "Step Functions state transitions",
-            1000 * transitions * p.price_transition,
-            f"{transitions:.2f} transitions per task",
-            "sfn-pricing",
+            "project-limits",
+            f"SLUICEWAY_MAX_CONCURRENCY_{step.upper()}, or the step's consumer concurrency",
         )
+        for step, limit in sorted(limits.items())
     ]
+    return Plan(per_min, p, derived, functions, resources, costs, growth, notes, pipeline_limits)
 
 
 def _notes(p: CapacityParams, ok: TransitionCount, batches: int) -> list[str]:

@@ -85,6 +85,14 @@ SOURCES: dict[str, tuple[str, str]] = {
         "Bedrock on-demand: Claude 3.5 Haiku $0.80/$4.00, Claude Sonnet 4 $3/$15 per 1M in/out",
         "https://aws.amazon.com/bedrock/pricing/",
     ),
+    "project-ingest": (
+        "The ingest function's SQS trigger: batch_size 10, max_concurrency 5",
+        "functions/ingest/function.json",
+    ),
+    "project-limits": (
+        "Per-step concurrency limits (on AWS: each step's queue consumer concurrency)",
+        "statemachines/document.config.json",
+    ),
     "assumption": ("An assumption of this model (no AWS page): change it with --set", ""),
 }
 
@@ -137,7 +145,7 @@ class CapacityParams:
     finalize_s: float = _p(0.08, "Finalize: record the result")
     record_failure_s: float = _p(0.08, "RecordFailure: record the error")
     other_task_s: float = _p(0.5, "any Task state of another definition")
-    starter_batch_s: float = _p(0.25, "Starter: one SQS batch -> task rows + StartExecution")
+    ingest_batch_s: float = _p(0.25, "Ingest: one SQS batch -> task rows + StartExecution calls")
     complete_s: float = _p(0.05, "Complete: execution status event -> task status")
     small_latency_s: float = _p(0.5, "small model: time to first token")
     large_latency_s: float = _p(1.2, "large model: time to first token")
@@ -148,8 +156,13 @@ class CapacityParams:
     # Deployment choices -------------------------------------------------------------------------
     workflow: str = _p("standard", "standard | express | distributed (see docs/scaling.md)")
     distributed_batch_tasks: int = _p(1_000, "distributed: documents per parent execution")
+    distributed_parent_transitions: float = _p(
+        1.0, "distributed: parent transitions per child execution started"
+    )
     express_memory_mb: int = _p(64, "express: billed memory per execution (64 MB steps)")
-    sqs_batch_size: int = _p(10, "Starter: messages per SQS receive/delete batch", "sqs-quotas")
+    sqs_batch_size: int = _p(10, "Ingest: messages per SQS batch", "project-ingest")
+    ingest_max_concurrency: int = _p(5, "Ingest: SQS trigger max_concurrency", "project-ingest")
+    sqs_batch_window_s: float = _p(1.0, "Ingest: SQS event source batching window")
     aurora_instances: int = _p(2, "Aurora Serverless v2 writer + one reader scaling with it")
     aurora_min_acu: float = _p(1.0, "Aurora minimum ACU (>= 1 keeps max_connections at 5,000)")
     aurora_target_utilization: float = _p(0.7, "keep Aurora CPU below this share")
@@ -171,13 +184,21 @@ class CapacityParams:
     bytes_per_vector: float = _p(2_300.0, "384 float32 + HNSW graph + chunk text, per chunk")
 
     # Quotas (account defaults) -------------------------------------------------------------------
-    sfn_start_refill_per_s: float = _p(300.0, "Standard StartExecution refill (150 elsewhere)", "sfn-quotas")
-    sfn_start_bucket: float = _p(1_300.0, "Standard StartExecution bucket (800 elsewhere)", "sfn-quotas")
+    sfn_start_refill_per_s: float = _p(
+        300.0, "Standard StartExecution refill (150 elsewhere)", "sfn-quotas"
+    )
+    sfn_start_bucket: float = _p(
+        1_300.0, "Standard StartExecution bucket (800 elsewhere)", "sfn-quotas"
+    )
     sfn_transition_refill_per_s: float = _p(
         1_500.0, "Standard StateTransition refill (500 elsewhere)", "sfn-quotas"
     )
-    sfn_transition_bucket: float = _p(5_000.0, "StateTransition bucket (800 elsewhere)", "sfn-quotas")
-    sfn_express_start_refill_per_s: float = _p(6_000.0, "Express StartExecution refill", "sfn-quotas")
+    sfn_transition_bucket: float = _p(
+        5_000.0, "StateTransition bucket (800 elsewhere)", "sfn-quotas"
+    )
+    sfn_express_start_refill_per_s: float = _p(
+        6_000.0, "Express StartExecution refill", "sfn-quotas"
+    )
     sfn_open_executions: float = _p(1_000_000.0, "open Standard executions", "sfn-quotas")
     sfn_map_children: float = _p(10_000.0, "Distributed Map child executions at once", "sfn-map")
     lambda_concurrency: float = _p(1_000.0, "account concurrent executions", "lambda-quotas")
@@ -189,14 +210,22 @@ class CapacityParams:
     s3_get_per_s: float = _p(5_500.0, "GET per second per partitioned prefix", "s3-performance")
     aurora_max_acu: float = _p(256.0, "ACUs per Serverless v2 instance (hard)", "aurora-capacity")
     aurora_max_connections: float = _p(5_000.0, "PostgreSQL max_connections", "aurora-connections")
-    small_model: str = _p("Claude 3.5 Haiku (Bedrock, cross-Region)", "small tier", "bedrock-quotas")
+    small_model: str = _p("Claude 3.5 Haiku", "small tier, Bedrock cross-Region", "bedrock-quotas")
     small_tpm: float = _p(4_000_000.0, "small tier tokens per minute", "bedrock-quotas")
-    small_rpm: float = _p(2_000.0, "small tier requests per minute (not adjustable)", "bedrock-quotas")
-    small_output_burndown: float = _p(1.0, "quota tokens per small output token", "bedrock-burndown")
-    large_model: str = _p("Claude Sonnet 4 (Bedrock, cross-Region)", "large tier", "bedrock-quotas")
+    small_rpm: float = _p(
+        2_000.0, "small tier requests per minute (not adjustable)", "bedrock-quotas"
+    )
+    small_output_burndown: float = _p(
+        1.0, "quota tokens per small output token", "bedrock-burndown"
+    )
+    large_model: str = _p("Claude Sonnet 4", "large tier, Bedrock cross-Region", "bedrock-quotas")
     large_tpm: float = _p(200_000.0, "large tier tokens per minute", "bedrock-quotas")
-    large_rpm: float = _p(200.0, "large tier requests per minute (not adjustable)", "bedrock-quotas")
-    large_output_burndown: float = _p(5.0, "quota tokens per large output token", "bedrock-burndown")
+    large_rpm: float = _p(
+        200.0, "large tier requests per minute (not adjustable)", "bedrock-quotas"
+    )
+    large_output_burndown: float = _p(
+        5.0, "quota tokens per large output token", "bedrock-burndown"
+    )
 
     # Prices (USD) ----------------------------------------------------------------------------------
     price_transition: float = _p(0.000025, "per Standard state transition", "sfn-pricing")
@@ -218,7 +247,9 @@ class CapacityParams:
 
     def __post_init__(self) -> None:
         if self.workflow not in ("standard", "express", "distributed"):
-            raise ValueError(f"workflow must be standard, express or distributed: {self.workflow!r}")
+            raise ValueError(
+                f"workflow must be standard, express or distributed: {self.workflow!r}"
+            )
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:

@@ -10,11 +10,13 @@ from pathlib import Path
 
 COMMANDS = {
     "run": "sluiceway.cli.run",
+    "serve": "sluiceway.cli.serve",
     "tasks": "sluiceway.cli.tasks",
     "db": "sluiceway.cli.db",
     "invoke": "sluiceway.cli.invoke",
     "search": "sluiceway.cli.search",
     "statemachine": "sluiceway.cli.statemachine",
+    "plan": "sluiceway.cli.plan",
 }
 
 
@@ -35,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="worker processes (default: SLUICEWAY_WORKERS)"
     )
     run.add_argument("--tenant", default=None, help="tenant id (default: SLUICEWAY_TENANT)")
+
+    serve = sub.add_parser(
+        "serve", help="run workers, queue consumers and the inbox watcher until stopped"
+    )
+    serve.add_argument("--workers", type=int, default=None, help="worker processes")
+    serve.add_argument(
+        "--inbox", type=Path, default=None, help="folder to watch (default HOME/inbox)"
+    )
 
     tasks = sub.add_parser("tasks", help="list, show, retry or cancel tasks")
     tsub = tasks.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -93,6 +103,28 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=PYFILE:FUNCTION",
         help="map a Lambda function name to a Python handler (repeatable)",
     )
+
+    plan = sub.add_parser(
+        "plan", help="capacity model on AWS: quotas, bottleneck and cost at a rate (no AWS calls)"
+    )
+    plan.add_argument(
+        "--tasks-per-minute", type=float, metavar="N", help="tasks started per minute"
+    )
+    plan.add_argument("--json", action="store_true", help="print one JSON object")
+    plan.add_argument("--avg-pages", type=float, metavar="P", help="pages per document (5)")
+    plan.add_argument("--large-share", type=float, metavar="S", help="share on the large model")
+    plan.add_argument("--workflow", choices=["standard", "express", "distributed"])
+    plan.add_argument(
+        "--definition", type=Path, default=None, help="ASL file (statemachines/document.asl.json)"
+    )
+    plan.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override any model parameter (repeatable; see --show-params)",
+    )
+    plan.add_argument("--show-params", action="store_true", help="list the parameters and exit")
     return parser
 
 

@@ -15,7 +15,7 @@ from sluiceway.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from sluiceway.adapters.postgres.embedded import EmbeddedPostgres
-    from sluiceway.ports import Embedder, ModelRouter, ObjectStore
+    from sluiceway.ports import Embedder, ModelRouter, ObjectStore, Orchestrator
 
 
 def database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
@@ -42,6 +42,12 @@ class Deps:
             settings.bucket_dir, settings.bucket
         )
         self.embedder: Embedder = HashingEmbedder(settings.embedding_dimensions)
+
+    @cached_property
+    def orchestrator(self) -> Orchestrator:
+        from sluiceway.runtime.local.orchestrator import LocalOrchestrator
+
+        return LocalOrchestrator(self.store)
 
     @cached_property
     def models(self) -> ModelRouter:

@@ -7,6 +7,7 @@ A function folder's ``handler.py`` is one line::
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -20,6 +21,7 @@ from sluiceway.runtime.durable import durable_step
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+log = logging.getLogger("sluiceway.handler")
 InputT = TypeVar("InputT", bound=StepInput)
 
 
@@ -66,4 +68,30 @@ def step_handler(
         )
 
     lambda_handler.__qualname__ = f"{step}.lambda_handler"
+    return lambda_handler
+
+
+def sqs_handler(
+    process: Callable[[str, Deps], object],
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Wrap ``process(body, deps)`` as the handler of an SQS event source with
+    ``ReportBatchItemFailures``: only the records that raised come back to the queue (and reach
+    its dead-letter queue after ``maxReceiveCount`` receives)."""
+
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
+        records = event.get("Records") if isinstance(event, dict) else None
+        if not isinstance(records, list):
+            raise InvalidEvent("an SQS event must have a 'Records' list")
+        deps = get_deps()
+        failures = []
+        for record in records:
+            try:
+                process(record["body"], deps)
+            except Exception as exc:
+                log.warning(
+                    "message %s failed: %s: %s", record.get("messageId"), type(exc).__name__, exc
+                )
+                failures.append({"itemIdentifier": record.get("messageId", "")})
+        return {"batchItemFailures": failures}
+
     return lambda_handler

@@ -40,9 +40,13 @@ class QueueConfig:
 
     def __post_init__(self) -> None:
         if self.fifo != self.name.endswith(".fifo"):
-            raise ValueError(f"queue {self.name!r}: FIFO queue names end with '.fifo', others do not")
+            raise ValueError(
+                f"queue {self.name!r}: FIFO queue names end with '.fifo', others do not"
+            )
         if (self.max_receive_count is None) != (self.dead_letter_queue is None):
-            raise ValueError(f"queue {self.name!r}: max_receive_count and dead_letter_queue go together")
+            raise ValueError(
+                f"queue {self.name!r}: max_receive_count and dead_letter_queue go together"
+            )
         if not 0 <= self.visibility_timeout <= 43_200:
             raise ValueError("visibility timeout must be between 0 and 43200 seconds (12 hours)")
         if not 0 <= self.delay_seconds <= 900:
@@ -97,11 +101,16 @@ class PostgresQueue:
         if message.deduplication_id:
             claimed = conn.execute(
                 q("claim_dedup"),
-                {"queue": self.name, "dedup_id": message.deduplication_id, "message_id": message_id},
+                {
+                    "queue": self.name,
+                    "dedup_id": message.deduplication_id,
+                    "message_id": message_id,
+                },
             ).fetchone()
             if claimed is None:  # a duplicate within the window: accepted, not delivered twice
                 row = conn.execute(
-                    q("dedup_message_id"), {"queue": self.name, "dedup_id": message.deduplication_id}
+                    q("dedup_message_id"),
+                    {"queue": self.name, "dedup_id": message.deduplication_id},
                 ).fetchone()
                 return str(row["message_id"]) if row else message_id
         delay = message.delay_seconds or self.config.delay_seconds
@@ -123,7 +132,11 @@ class PostgresQueue:
     # Receiving ----------------------------------------------------------------------------------
 
     def receive(
-        self, max_messages: int = 1, *, visibility_timeout: float | None = None, wait_seconds: float = 0
+        self,
+        max_messages: int = 1,
+        *,
+        visibility_timeout: float | None = None,
+        wait_seconds: float = 0,
     ) -> list[QueueMessage]:
         """Up to ``max_messages`` (1-10); with ``wait_seconds``, wait for messages like SQS long
         polling (woken by NOTIFY)."""
@@ -138,7 +151,9 @@ class PostgresQueue:
             self._wait_for_notify(min(remaining, RECHECK_SECONDS))
 
     def _receive_now(self, limit: int, visibility_timeout: float | None) -> list[QueueMessage]:
-        visibility = self.config.visibility_timeout if visibility_timeout is None else visibility_timeout
+        visibility = (
+            self.config.visibility_timeout if visibility_timeout is None else visibility_timeout
+        )
         with self.db.connection() as conn:
             if self.config.max_receive_count is not None:
                 conn.execute(q("dead_letter"), {"queue": self.name})
@@ -167,13 +182,18 @@ class PostgresQueue:
 
     def delete(self, receipt_handle: str) -> bool:
         with self.db.connection() as conn:
-            return conn.execute(q("delete_message"), {"receipt": receipt_handle}).fetchone() is not None
+            return (
+                conn.execute(q("delete_message"), {"receipt": receipt_handle}).fetchone()
+                is not None
+            )
 
     def delete_batch(self, receipt_handles: Sequence[str]) -> int:
         if not receipt_handles:
             return 0
         with self.db.connection() as conn:
-            rows = conn.execute(q("delete_messages"), {"receipts": list(receipt_handles)}).fetchall()
+            rows = conn.execute(
+                q("delete_messages"), {"receipts": list(receipt_handles)}
+            ).fetchall()
             return len(rows)
 
     def change_visibility(self, receipt_handle: str, timeout: float) -> bool:

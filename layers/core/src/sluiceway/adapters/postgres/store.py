@@ -118,15 +118,25 @@ class PostgresStateStore:
         pipeline: str,
         input: dict[str, Any],
         source_name: str | None,
-    ) -> None:
-        self.db.execute(
-            "insert_task",
-            id=task_id,
-            tenant_id=tenant_id,
-            pipeline=pipeline,
-            input=Jsonb(input),
-            source_name=source_name,
-        )
+        *,
+        if_absent: bool = False,
+    ) -> bool:
+        """Create a PENDING task (and wake idle workers). With ``if_absent``, an existing task of
+        that id is left alone and False is returned: starting twice is a no-op."""
+        with self.db.connection() as conn:
+            row = conn.execute(
+                q("insert_task_if_absent" if if_absent else "insert_task"),
+                {
+                    "id": task_id,
+                    "tenant_id": tenant_id,
+                    "pipeline": pipeline,
+                    "input": Jsonb(input),
+                    "source_name": source_name,
+                },
+            ).fetchone()
+            if row is not None:
+                conn.execute(q("notify_tasks"), {"pipeline": pipeline})
+            return row is not None
 
     def ensure_manual_task(self, task_id: str, tenant_id: str, input: dict[str, Any]) -> None:
         self.db.execute("ensure_manual_task", id=task_id, tenant_id=tenant_id, input=Jsonb(input))
@@ -159,6 +169,9 @@ class PostgresStateStore:
 
     def status_counts(self, ids: list[str]) -> dict[str, int]:
         return {r["status"]: int(r["n"]) for r in self.db.fetch_all("count_statuses", ids=ids)}
+
+    def all_status_counts(self) -> dict[str, int]:
+        return {r["status"]: int(r["n"]) for r in self.db.fetch_all("count_all_statuses")}
 
     def finished_steps(self, ids: list[str]) -> int:
         row = self.db.fetch_one("count_finished_steps", ids=ids)

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from sluiceway.asl import StatesError
 from sluiceway.naming import folder_name, local_function_arn
+from sluiceway.project import StepLimits
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from sluiceway.asl import TaskContext
+    from sluiceway.ports import ConcurrencyLimiter
 
 _ARN = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+)(?::[\w$-]+)?$")
 
@@ -138,14 +140,33 @@ def function_name_of(function: str) -> str:
 
 
 class LocalLambdaInvoker:
-    """Implements the interpreter's ``LambdaInvoker`` over ``functions/``, run in threads."""
+    """Implements the interpreter's ``LambdaInvoker`` over ``functions/``, run in threads. With a
+    ``limiter``, a function with a concurrency limit waits for one of its slots (shared by every
+    worker process) before it runs."""
 
-    def __init__(self, registry: FunctionRegistry) -> None:
+    def __init__(
+        self,
+        registry: FunctionRegistry,
+        *,
+        limiter: ConcurrencyLimiter | None = None,
+        limits: StepLimits | None = None,
+    ) -> None:
         self.registry = registry
+        self.limiter = limiter
+        self.limits = limits or StepLimits()
 
     def invoke_sync(self, function: str, payload: Any, timeout: float | None = None) -> Any:
         folder = self.registry.resolve(function)
-        return call_handler(self.registry.handler(folder), payload, folder, timeout)
+        handler = self.registry.handler(folder)
+        limit = self.limits.limit(folder)
+        if limit is None or self.limiter is None:
+            return call_handler(handler, payload, folder, timeout)
+        key = f"function:{folder}"
+        slot = self.limiter.acquire(key, limit)
+        try:
+            return call_handler(handler, payload, folder, timeout)
+        finally:
+            self.limiter.release(key, slot)
 
     async def invoke(self, function: str, payload: Any, context: TaskContext) -> Any:
         return await asyncio.to_thread(self.invoke_sync, function, payload, context.timeout_seconds)

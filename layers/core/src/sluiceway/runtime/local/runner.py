@@ -33,19 +33,63 @@ def worker_main(env: dict[str, str], stop: Any) -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     from sluiceway.runtime.deps import get_deps
-    from sluiceway.runtime.local.functions import FunctionRegistry, LocalLambdaInvoker
-    from sluiceway.runtime.local.worker import Worker
+    from sluiceway.runtime.local.worker import Worker, build_invoker
 
     deps = get_deps()
     # Load the models (litellm takes seconds to import) before claiming work, so a task's
     # duration is its own.
     _ = deps.models
-    registry = FunctionRegistry(deps.settings.functions_dir)
-    worker = Worker(deps, registry, LocalLambdaInvoker(registry))
+    invoker = build_invoker(deps)
+    worker = Worker(deps, invoker.registry, invoker)
     try:
         asyncio.run(worker.run(stop=stop))
     finally:
         deps.close()
+
+
+class WorkerPool:
+    """Worker processes running executions; a worker that dies is replaced (its tasks are
+    claimed again when their lease expires and resume from their checkpoints)."""
+
+    def __init__(self, settings: Settings, database_url: str, count: int) -> None:
+        self.count = max(1, count)
+        self._ctx = mp.get_context("spawn")
+        self._stop = self._ctx.Event()
+        self._env = {
+            "DATABASE_URL": database_url,
+            "SLUICEWAY_HOME": str(settings.home.resolve()),
+            "SLUICEWAY_PROJECT_DIR": str(settings.project_root.resolve()),
+        }
+        self._procs: list[BaseProcess] = []
+        self.restarts = 0
+
+    def _spawn(self) -> BaseProcess:
+        proc = self._ctx.Process(target=worker_main, args=(self._env, self._stop), daemon=True)
+        proc.start()
+        return proc
+
+    def start(self) -> WorkerPool:
+        self._procs = [self._spawn() for _ in range(self.count)]
+        return self
+
+    def check(self) -> None:
+        """Replace dead workers; gives up after too many deaths (a crash loop)."""
+        for i, proc in enumerate(self._procs):
+            if not proc.is_alive() and not self._stop.is_set():
+                if self.restarts >= MAX_WORKER_RESTARTS:
+                    raise RuntimeError(f"worker processes keep dying (exit code {proc.exitcode})")
+                log.warning("worker %s exited with %s; starting another", proc.pid, proc.exitcode)
+                self.restarts += 1
+                self._procs[i] = self._spawn()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Let workers finish what they are running, then end them."""
+        self._stop.set()
+        for proc in self._procs:
+            proc.join(timeout=timeout)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=5)
 
 
 def collect_files(paths: list[Path]) -> list[Path]:
@@ -121,23 +165,8 @@ class LocalRuntime:
         """Start worker processes, wait until every task is finished, stop them.
         ``on_progress(finished_tasks, total_tasks, finished_steps)`` is called as work advances."""
         store = self.deps.store
-        count = max(1, min(workers or self.settings.workers, len(task_ids) or 1))
-        ctx = mp.get_context("spawn")
-        stop = ctx.Event()
-        env = {
-            "DATABASE_URL": self.url,
-            "SLUICEWAY_HOME": str(self.settings.home.resolve()),
-            "SLUICEWAY_PROJECT_DIR": str(self.settings.project_root.resolve()),
-        }
-        procs: list[BaseProcess] = []
-        restarts = 0
-
-        def spawn() -> BaseProcess:
-            proc = ctx.Process(target=worker_main, args=(env, stop), daemon=True)
-            proc.start()
-            return proc
-
-        procs = [spawn() for _ in range(count)]
+        count = min(workers or self.settings.workers, len(task_ids) or 1)
+        pool = WorkerPool(self.settings, self.url, count).start()
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
@@ -149,23 +178,8 @@ class LocalRuntime:
                     break
                 if deadline is not None and time.monotonic() > deadline:
                     raise TimeoutError(f"{len(task_ids) - finished} tasks still running")
-                for i, proc in enumerate(procs):
-                    if not proc.is_alive():
-                        if restarts >= MAX_WORKER_RESTARTS:
-                            raise RuntimeError(
-                                f"worker processes keep dying (exit code {proc.exitcode})"
-                            )
-                        log.warning(
-                            "worker %s exited with %s; starting another", proc.pid, proc.exitcode
-                        )
-                        restarts += 1
-                        procs[i] = spawn()
+                pool.check()
                 time.sleep(0.2)
         finally:
-            stop.set()
-            for proc in procs:
-                proc.join(timeout=30)
-                if proc.is_alive():
-                    proc.terminate()
-                    proc.join(timeout=5)
+            pool.stop()
         return store.get_tasks(task_ids)

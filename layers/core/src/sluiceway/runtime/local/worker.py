@@ -15,18 +15,32 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sluiceway.asl import Executor, StateMachine
 from sluiceway.naming import substitute_function_arns
+from sluiceway.project import step_limits
+from sluiceway.runtime.local.functions import FunctionRegistry, LocalLambdaInvoker
 from sluiceway.steps.record_failure import readable_cause
 
 if TYPE_CHECKING:
     from sluiceway.asl import LambdaInvoker
     from sluiceway.runtime.deps import Deps
-    from sluiceway.runtime.local.functions import FunctionRegistry
 
 log = logging.getLogger("sluiceway.worker")
 
 
 class StopSignal(Protocol):
     def is_set(self) -> bool: ...
+
+
+def build_invoker(deps: Deps) -> LocalLambdaInvoker:
+    """The invoker of a worker: ``functions/`` handlers, with the pipelines' per-step limits
+    enforced across every worker through Postgres."""
+    from sluiceway.adapters.postgres.limits import PostgresConcurrencyLimiter
+
+    registry = FunctionRegistry(deps.settings.functions_dir)
+    return LocalLambdaInvoker(
+        registry,
+        limiter=PostgresConcurrencyLimiter(deps.db),
+        limits=step_limits(deps.settings.statemachines_dir),
+    )
 
 
 def load_pipeline(registry: FunctionRegistry, path: Any) -> StateMachine:

@@ -3,16 +3,41 @@
 
 -- name: insert_task
 INSERT INTO tasks (id, tenant_id, pipeline, input, source_name)
-VALUES (%(id)s, %(tenant_id)s, %(pipeline)s, %(input)s, %(source_name)s);
+VALUES (%(id)s, %(tenant_id)s, %(pipeline)s, %(input)s, %(source_name)s)
+RETURNING id;
+
+-- name: insert_task_if_absent
+INSERT INTO tasks (id, tenant_id, pipeline, input, source_name)
+VALUES (%(id)s, %(tenant_id)s, %(pipeline)s, %(input)s, %(source_name)s)
+ON CONFLICT (id) DO NOTHING
+RETURNING id;
+
+-- name: notify_tasks
+SELECT pg_notify('sluiceway_tasks', %(pipeline)s);
 
 -- name: claim_tasks
 -- Pending tasks, and running tasks whose worker stopped renewing its lease (it crashed).
-WITH picked AS (
-    SELECT id FROM tasks
-    WHERE status = 'PENDING' OR (status = 'RUNNING' AND lease_expires_at < clock_timestamp())
-    ORDER BY created_at
+-- Fair across tenants: the oldest runnable task of every tenant comes first, then the second
+-- oldest of every tenant, and so on, so one tenant's burst cannot starve another's tasks.
+WITH tenants AS (
+    SELECT DISTINCT tenant_id FROM tasks WHERE status IN ('PENDING', 'RUNNING')
+), candidates AS (
+    SELECT c.id, c.created_at, c.rank
+    FROM tenants,
+    LATERAL (
+        SELECT id, created_at, row_number() OVER (ORDER BY created_at) AS rank
+        FROM tasks
+        WHERE tasks.tenant_id = tenants.tenant_id
+          AND (status = 'PENDING' OR (status = 'RUNNING' AND lease_expires_at < clock_timestamp()))
+        ORDER BY created_at
+        LIMIT %(limit)s
+    ) AS c
+), picked AS (
+    SELECT t.id FROM tasks t JOIN candidates c ON c.id = t.id
+    WHERE t.status = 'PENDING' OR (t.status = 'RUNNING' AND t.lease_expires_at < clock_timestamp())
+    ORDER BY c.rank, c.created_at
     LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF t SKIP LOCKED
 )
 UPDATE tasks t
 SET status = 'RUNNING',
@@ -180,3 +205,6 @@ LIMIT %(limit)s;
 INSERT INTO tasks (id, tenant_id, pipeline, status, input, started_at)
 VALUES (%(id)s, %(tenant_id)s, 'invoke', 'RUNNING', %(input)s, clock_timestamp())
 ON CONFLICT (id) DO NOTHING;
+
+-- name: count_all_statuses
+SELECT status, count(*) AS n FROM tasks GROUP BY status;

@@ -1,0 +1,95 @@
+"""``sluiceway serve``: the embedded runtime as a service. Worker processes run executions; each
+triggered function (``functions/<name>/function.json`` with an SQS trigger, e.g. ``ingest``)
+consumes its queue with its maximum concurrency; the inbox watcher turns dropped files into S3
+notifications on the ``ingest`` queue."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from sluiceway.adapters.postgres.queue import PostgresQueue, QueueAdmin, QueueConfig
+from sluiceway.project import function_configs
+from sluiceway.runtime.deps import set_deps
+from sluiceway.runtime.local.consumer import QueueConsumer
+from sluiceway.runtime.local.functions import FunctionRegistry
+from sluiceway.runtime.local.inbox import InboxWatcher
+from sluiceway.runtime.local.runner import LocalRuntime, WorkerPool
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sluiceway.project import FunctionConfig
+    from sluiceway.settings import Settings
+
+log = logging.getLogger("sluiceway.serve")
+INGEST_QUEUE = "ingest"
+
+
+def ensure_queue(admin: QueueAdmin, config: FunctionConfig) -> PostgresQueue:
+    """The function's queue and its dead-letter queue; visibility is 6x the function timeout,
+    as AWS recommends for Lambda event sources."""
+    assert config.trigger is not None
+    trigger = config.trigger
+    dlq = f"{trigger.queue}-dlq"
+    admin.ensure(QueueConfig(dlq))
+    return admin.ensure(
+        QueueConfig(
+            trigger.queue,
+            visibility_timeout=6 * config.timeout_seconds,
+            max_receive_count=trigger.max_receive_count,
+            dead_letter_queue=dlq,
+        )
+    )
+
+
+def serve(
+    settings: Settings,
+    stop: threading.Event,
+    *,
+    workers: int | None = None,
+    on_tick: Callable[[LocalRuntime], None] | None = None,
+    tick_seconds: float = 5.0,
+) -> None:
+    with LocalRuntime(settings) as runtime:
+        set_deps(runtime.deps)
+        admin = QueueAdmin(runtime.deps.db)
+        registry = FunctionRegistry(settings.functions_dir)
+        threads: list[threading.Thread] = []
+        queues: dict[str, PostgresQueue] = {}
+        for config in function_configs(settings.functions_dir):
+            if config.trigger is None:
+                continue
+            queue = ensure_queue(admin, config)
+            queues[queue.name] = queue
+            consumer = QueueConsumer(
+                queue,
+                registry.handler(config.name),
+                function_name=config.name,
+                batch_size=config.trigger.batch_size,
+                max_concurrency=config.trigger.max_concurrency,
+            )
+            threads.append(threading.Thread(target=consumer.run, args=(stop,), name=config.name))
+        if INGEST_QUEUE in queues:
+            watcher = InboxWatcher(
+                settings.inbox_dir,
+                runtime.deps.objects,
+                queues[INGEST_QUEUE],
+                tenant=settings.tenant,
+            )
+            threads.append(threading.Thread(target=watcher.run, args=(stop,), name="inbox"))
+        pool = WorkerPool(settings, runtime.url, workers or settings.workers).start()
+        for thread in threads:
+            thread.start()
+        try:
+            while not stop.wait(min(tick_seconds, 0.5)):
+                pool.check()
+                if on_tick is not None:
+                    on_tick(runtime)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
+            pool.stop()
+            set_deps(None)
