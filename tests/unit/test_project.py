@@ -7,14 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from sluiceway.project import ProjectConfigError, function_config, function_configs, step_limits
+from sluiceway.project import (
+    ProjectConfigError,
+    SqsTrigger,
+    function_config,
+    function_configs,
+    step_limits,
+)
 from tests.conftest import ROOT
 
 
 def test_the_project_declares_ingest_as_an_sqs_triggered_function() -> None:
     configs = {c.name: c for c in function_configs(ROOT / "functions")}
-    assert configs["ingest"].trigger is not None
-    assert configs["ingest"].trigger.queue == "ingest"
+    trigger = configs["ingest"].trigger
+    assert isinstance(trigger, SqsTrigger)
+    assert trigger.queue == "ingest"
     assert not configs["ingest"].is_step
     assert configs["extract"].is_step
 
@@ -42,7 +49,7 @@ def test_bad_function_configs_are_reported(tmp_path: Path) -> None:
     with pytest.raises(ProjectConfigError, match="2-1000"):
         function_config(tmp_path, "f")
     (tmp_path / "f" / "function.json").write_text('{"trigger": {"type": "kinesis"}}')
-    with pytest.raises(ProjectConfigError, match="only 'sqs'"):
+    with pytest.raises(ProjectConfigError, match="'sqs' or 'api'"):
         function_config(tmp_path, "f")
     (tmp_path / "f" / "function.json").write_text("{oops")
     with pytest.raises(ProjectConfigError, match=r"function\.json"):

@@ -36,12 +36,20 @@ class SqsTrigger:
 
 
 @dataclass(frozen=True)
+class ApiTrigger:
+    """The function serves the HTTP API (API Gateway REST proxy integration; locally, the
+    embedded HTTP server feeds it the same events)."""
+
+    base_path: str = "/v1"
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     name: str
     timeout_seconds: int = 60
     memory_mb: int = 1024
     description: str = ""
-    trigger: SqsTrigger | None = None
+    trigger: SqsTrigger | ApiTrigger | None = None
 
     @property
     def is_step(self) -> bool:
@@ -66,21 +74,28 @@ def function_config(functions_dir: Path, name: str) -> FunctionConfig:
     data = _read_json(path)
     trigger = data.get("trigger")
     try:
-        sqs = None
+        parsed: SqsTrigger | ApiTrigger | None = None
         if trigger is not None:
-            if trigger.get("type") != "sqs":
-                raise ProjectConfigError(f"{path}: only 'sqs' triggers are supported")
-            sqs = SqsTrigger(**{k: v for k, v in trigger.items() if k != "type"})
-            if not 1 <= sqs.batch_size <= 10 or not 2 <= sqs.max_concurrency <= 1000:
+            kind = trigger.get("type")
+            fields = {k: v for k, v in trigger.items() if k != "type"}
+            if kind == "api":
+                parsed = ApiTrigger(**fields)
+            elif kind == "sqs":
+                parsed = SqsTrigger(**fields)
+                if not 1 <= parsed.batch_size <= 10 or not 2 <= parsed.max_concurrency <= 1000:
+                    raise ProjectConfigError(
+                        f"{path}: batch_size must be 1-10 and max_concurrency 2-1000 (as SQS event sources)"
+                    )
+            else:
                 raise ProjectConfigError(
-                    f"{path}: batch_size must be 1-10 and max_concurrency 2-1000 (as SQS event sources)"
+                    f"{path}: trigger type must be 'sqs' or 'api', got {kind!r}"
                 )
         return FunctionConfig(
             name=name,
             timeout_seconds=int(data.get("timeout_seconds", 60)),
             memory_mb=int(data.get("memory_mb", 1024)),
             description=str(data.get("description", "")),
-            trigger=sqs,
+            trigger=parsed,
         )
     except TypeError as exc:
         raise ProjectConfigError(f"{path}: {exc}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
@@ -23,9 +24,24 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "SLUICEWAY_DATABASE_URL"),
         description="Any Postgres with pgvector; unset means the embedded server under `home`.",
     )
+    runtime: Literal["local", "aws"] = Field(
+        default="local",
+        description="Where handlers run: 'aws' selects the S3/SQS/Step Functions adapters.",
+    )
     bucket: str = Field(default="documents", description="Name of the document bucket.")
     ingest_pipeline: str = Field(default="document", description="Pipeline started for S3 drops.")
     tenant: str = Field(default="default", description="Tenant used by the CLI.")
+
+    # AWS (set by the CDK stacks in every function's environment).
+    database_secret_arn: str | None = Field(
+        default=None, description="Secrets Manager secret with the Aurora credentials (AWS)."
+    )
+    database_host: str | None = Field(default=None, description="RDS Proxy endpoint (AWS).")
+    database_name: str = "sluiceway"
+    state_machine_arns: dict[str, str] = Field(
+        default_factory=dict, description="Pipeline name -> state machine ARN, as JSON (AWS)."
+    )
+    ingest_queue_url: str | None = Field(default=None, description="The ingest queue (AWS).")
 
     # Documents and chunking.
     max_document_bytes: int = 50 * 1024 * 1024

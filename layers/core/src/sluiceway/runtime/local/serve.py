@@ -10,7 +10,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from sluiceway.adapters.postgres.queue import PostgresQueue, QueueAdmin, QueueConfig
-from sluiceway.project import function_configs
+from sluiceway.project import SqsTrigger, function_configs
 from sluiceway.runtime.deps import set_deps
 from sluiceway.runtime.local.consumer import QueueConsumer
 from sluiceway.runtime.local.functions import FunctionRegistry
@@ -30,8 +30,8 @@ INGEST_QUEUE = "ingest"
 def ensure_queue(admin: QueueAdmin, config: FunctionConfig) -> PostgresQueue:
     """The function's queue and its dead-letter queue; visibility is 6x the function timeout,
     as AWS recommends for Lambda event sources."""
-    assert config.trigger is not None
     trigger = config.trigger
+    assert isinstance(trigger, SqsTrigger)
     dlq = f"{trigger.queue}-dlq"
     admin.ensure(QueueConfig(dlq))
     return admin.ensure(
@@ -59,7 +59,7 @@ def serve(
         threads: list[threading.Thread] = []
         queues: dict[str, PostgresQueue] = {}
         for config in function_configs(settings.functions_dir):
-            if config.trigger is None:
+            if not isinstance(config.trigger, SqsTrigger):
                 continue
             queue = ensure_queue(admin, config)
             queues[queue.name] = queue
