@@ -241,3 +241,19 @@ def test_invalid_distributed_configuration() -> None:
         )
     )
     assert len(problems) == 3
+
+
+def test_distributed_map_event_links_as_aws_records_them() -> None:
+    definition = map_machine(ItemReader=reader())
+    outcome = execute(definition, TARGET, object_store=store(STATEMENTS[:2]))
+    links = [(e.type, e.id, e.previous_event_id) for e in outcome.events]
+    assert links == [
+        ("ExecutionStarted", 1, 0),
+        ("MapStateEntered", 2, 0),
+        ("MapStateStarted", 3, 2),
+        ("MapRunStarted", 4, 3),
+        ("MapRunSucceeded", 5, 4),
+        ("MapStateSucceeded", 6, 5),
+        ("MapStateExited", 7, 4),
+        ("ExecutionSucceeded", 8, 7),
+    ]

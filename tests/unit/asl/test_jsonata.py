@@ -462,3 +462,57 @@ def test_jsonata_fields_are_rejected_in_jsonpath_states() -> None:
     assert problems == [
         "SCHEMA_VALIDATION_FAILED: The field 'Output' is supported only when the QueryLanguage is JSONata at /States/S/Output"
     ]
+
+
+def test_guide_assign_examples() -> None:
+    # The variables page: static values, and JSONata values from the input and the result.
+    definition = jsonata(
+        {
+            "Static": {
+                "Type": "Pass",
+                "Assign": {"productName": "product1", "count": 42, "available": True},
+                "Next": "Price",
+            },
+            "Price": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {"FunctionName": "price", "Payload": "{% $states.input %}"},
+                "Assign": {
+                    "product": "{% $states.input.order.product %}",
+                    "currentPrice": "{% $states.result.Payload.current_price %}",
+                },
+                "Output": {
+                    "name": "{% $productName %}",
+                    "count": "{% $count %}",
+                    "available": "{% $available %}",
+                },
+                "Next": "Show",
+            },
+            "Show": {
+                "Type": "Pass",
+                "Output": {"product": "{% $product %}", "price": "{% $currentPrice %}"},
+                "End": True,
+            },
+        }
+    )
+    outcome = execute(
+        definition, {"order": {"product": "p-1"}}, {"price": lambda _: {"current_price": 9.5}}
+    )
+    assert outcome.result.output == {"product": "p-1", "price": 9.5}
+    price_exit = next(e for e in outcome.events if e.type == "TaskStateExited").details
+    assert json.loads(price_exit["output"]) == {"name": "product1", "count": 42, "available": True}
+
+
+def test_wait_timestamp_expression() -> None:
+    definition = jsonata(
+        {"W": {"Type": "Wait", "Timestamp": "{% $states.input.until %}", "End": True}}
+    )
+    outcome = execute(definition, {"until": "2000-01-01T00:00:00Z"})
+    assert outcome.result.status == "SUCCEEDED" and outcome.sleep.delays == []
+    bad = execute(definition, {"until": 5})
+    assert bad.result.error == "States.QueryEvaluationError"
+
+
+def test_jsonata_only_fields_by_state_type() -> None:
+    problems = validate(jsonata({"S": {"Type": "Pass", "Items": [1], "End": True}}))
+    assert problems == ["SCHEMA_VALIDATION_FAILED: Field 'Items' is not supported at /States/S"]

@@ -310,3 +310,35 @@ def test_a_failed_branch_cancels_the_others_and_fails_the_state() -> None:
     assert outcome.sleep.delays == [1]
     assert outcome.types.count("ParallelStateStarted") == 2
     assert outcome.types.count("ParallelStateFailed") == 1
+
+
+def test_inline_map_event_links_as_aws_records_them() -> None:
+    # Recorded on AWS with MaxConcurrency 1: an iteration starts after the previous iteration's
+    # last state event; MapStateSucceeded and MapStateExited follow the last
+    # MapIterationSucceeded.
+    definition = single(
+        {
+            "Type": "Map",
+            "MaxConcurrency": 1,
+            "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
+            "End": True,
+        }
+    )
+    outcome = execute(definition, [1, 2])
+    links = [(e.type, e.id, e.previous_event_id) for e in outcome.events]
+    assert links == [
+        ("ExecutionStarted", 1, 0),
+        ("MapStateEntered", 2, 0),
+        ("MapStateStarted", 3, 2),
+        ("MapIterationStarted", 4, 3),
+        ("PassStateEntered", 5, 4),
+        ("PassStateExited", 6, 5),
+        ("MapIterationSucceeded", 7, 6),
+        ("MapIterationStarted", 8, 6),
+        ("PassStateEntered", 9, 8),
+        ("PassStateExited", 10, 9),
+        ("MapIterationSucceeded", 11, 10),
+        ("MapStateSucceeded", 12, 11),
+        ("MapStateExited", 13, 11),
+        ("ExecutionSucceeded", 14, 13),
+    ]

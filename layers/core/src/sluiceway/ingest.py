@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from sluiceway.runtime.deps import Deps
 
 INCOMING = "incoming"
+INGEST_QUEUE = "ingest"
+INGEST_FUNCTION = "ingest"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,14 @@ from sluiceway.asl.variables import Context, Scope
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
+class _Chain:
+    """The event the next inline iteration links to, and the last MapIterationSucceeded."""
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+        self.succeeded = 0
+
+
 class MapStates:
     events: EventLog
     context: dict[str, Any]
@@ -59,12 +67,17 @@ class MapStates:
         if state.distributed:
             return await self._run_distributed(state, items, effective, lane, context, limit or 0)
         await self.events.emit(lane, "MapStateStarted", {"length": len(items)})
+        # As AWS links them: an iteration starts after the last event of the iterations before
+        # it (not their MapIterationSucceeded); MapStateSucceeded and MapStateExited follow the
+        # last MapIterationSucceeded.
+        chain = _Chain(lane.last_id)
         iterations = [
-            self._run_iteration(state, index, item, effective, Lane(lane.last_id), context)
+            self._run_iteration(state, index, item, effective, chain, context)
             for index, item in enumerate(items)
         ]
         results = await run_all(iterations, limit or 0)
-        await self.events.emit(lane, "MapStateSucceeded")
+        await self.events.emit(lane, "MapStateSucceeded", previous=chain.succeeded or lane.last_id)
+        lane.last_id = chain.succeeded or lane.last_id
         return results
 
     # -- items -----------------------------------------------------------------------------------
@@ -160,10 +173,11 @@ class MapStates:
         index: int,
         item: Any,
         effective: Any,
-        lane: Lane,
+        chain: _Chain,
         context: Context,
     ) -> Any:
         details = {"name": state.name, "index": index}
+        lane = Lane(chain.last)
         await self.events.emit(lane, "MapIterationStarted", details)
         try:
             item_input = self._item_input(state, index, item, effective, context)
@@ -177,7 +191,9 @@ class MapStates:
             if CRASH not in cancelled.args:
                 await self.events.emit(lane, "MapIterationAborted", details)
             raise
-        await self.events.emit(lane, "MapIterationSucceeded", details)
+        chain.last = lane.last_id
+        succeeded = await self.events.emit(lane, "MapIterationSucceeded", details)
+        chain.succeeded = succeeded.id
         return output
 
     # -- distributed -----------------------------------------------------------------------------
@@ -252,8 +268,10 @@ class MapStates:
                 lane, "MapRunFailed", {"error": failure.error, "cause": failure.cause}
             )
             raise failure
+        started = lane.last_id
         await self.events.emit(lane, "MapRunSucceeded")
         await self.events.emit(lane, "MapStateSucceeded")
+        lane.last_id = started  # AWS: MapStateExited follows MapRunStarted
         return [value if ok else value.error_output() for ok, value in settled]
 
     def _tolerance(

@@ -144,10 +144,10 @@ class QueryFieldParser(FieldParser):
         if jsonata_eval.is_expression(value):
             return None, self.jsonata(spec, key, where)
         if not is_int(value) or value < minimum:
-            self.schema(
-                f"The value for the field '{key}' must be an integer >= {minimum}",
-                f"{where}/{key}",
+            kind = {0: "a non-negative integer", 1: "a positive integer"}.get(
+                minimum, f"an integer >= {minimum}"
             )
+            self.schema(f"The value for the field '{key}' must be {kind}", f"{where}/{key}")
             return None, None
         return int(value), None
 

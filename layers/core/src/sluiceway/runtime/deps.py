@@ -15,7 +15,7 @@ from sluiceway.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from sluiceway.adapters.postgres.embedded import EmbeddedPostgres
-    from sluiceway.ports import Embedder, ModelRouter, ObjectStore, Orchestrator
+    from sluiceway.ports import Embedder, ModelRouter, ObjectStore, Orchestrator, Queue
 
 
 def database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
@@ -42,6 +42,16 @@ class Deps:
             settings.bucket_dir, settings.bucket
         )
         self.embedder: Embedder = HashingEmbedder(settings.embedding_dimensions)
+
+    @cached_property
+    def ingest_queue(self) -> Queue:
+        """Where ingestion (S3 drops, API submissions) enqueues: started by ``functions/ingest``."""
+        from sluiceway.adapters.postgres.queue import QueueAdmin
+        from sluiceway.ingest import INGEST_FUNCTION
+        from sluiceway.project import function_config
+
+        config = function_config(self.settings.functions_dir, INGEST_FUNCTION)
+        return QueueAdmin(self.db).ensure_for(config)
 
     @cached_property
     def orchestrator(self) -> Orchestrator:

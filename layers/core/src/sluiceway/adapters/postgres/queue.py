@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from sluiceway.adapters.postgres.db import Database, Row, q
 from sluiceway.ports import OutgoingMessage, QueueMessage, QueueStats
+from sluiceway.project import FunctionConfig, SqsTrigger
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -220,11 +221,33 @@ class PostgresQueue:
         self.db.execute("purge_queue", queue=self.name)
 
 
+def trigger_queues(config: FunctionConfig) -> tuple[QueueConfig, QueueConfig]:
+    """The queue feeding a triggered function and its dead-letter queue. Visibility is 6x the
+    function's timeout, as AWS recommends for Lambda event sources."""
+    trigger = config.trigger
+    if not isinstance(trigger, SqsTrigger):
+        raise ValueError(f"function {config.name} has no SQS trigger")
+    dlq = QueueConfig(f"{trigger.queue}-dlq")
+    main = QueueConfig(
+        trigger.queue,
+        visibility_timeout=6 * config.timeout_seconds,
+        max_receive_count=trigger.max_receive_count,
+        dead_letter_queue=dlq.name,
+    )
+    return main, dlq
+
+
 class QueueAdmin:
     """Creates queues and moves messages out of dead-letter queues."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def ensure_for(self, config: FunctionConfig) -> PostgresQueue:
+        """The queue (and dead-letter queue) of a function with an SQS trigger."""
+        main, dlq = trigger_queues(config)
+        self.ensure(dlq)
+        return self.ensure(main)
 
     def ensure(self, config: QueueConfig) -> PostgresQueue:
         self.db.execute(

@@ -9,7 +9,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from sluiceway.adapters.postgres.queue import PostgresQueue, QueueAdmin, QueueConfig
+from sluiceway.adapters.postgres.queue import PostgresQueue, QueueAdmin
+from sluiceway.ingest import INGEST_QUEUE
 from sluiceway.project import SqsTrigger, function_configs
 from sluiceway.runtime.deps import set_deps
 from sluiceway.runtime.local.consumer import QueueConsumer
@@ -20,28 +21,9 @@ from sluiceway.runtime.local.runner import LocalRuntime, WorkerPool
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sluiceway.project import FunctionConfig
     from sluiceway.settings import Settings
 
 log = logging.getLogger("sluiceway.serve")
-INGEST_QUEUE = "ingest"
-
-
-def ensure_queue(admin: QueueAdmin, config: FunctionConfig) -> PostgresQueue:
-    """The function's queue and its dead-letter queue; visibility is 6x the function timeout,
-    as AWS recommends for Lambda event sources."""
-    trigger = config.trigger
-    assert isinstance(trigger, SqsTrigger)
-    dlq = f"{trigger.queue}-dlq"
-    admin.ensure(QueueConfig(dlq))
-    return admin.ensure(
-        QueueConfig(
-            trigger.queue,
-            visibility_timeout=6 * config.timeout_seconds,
-            max_receive_count=trigger.max_receive_count,
-            dead_letter_queue=dlq,
-        )
-    )
 
 
 def serve(
@@ -61,7 +43,7 @@ def serve(
         for config in function_configs(settings.functions_dir):
             if not isinstance(config.trigger, SqsTrigger):
                 continue
-            queue = ensure_queue(admin, config)
+            queue = admin.ensure_for(config)
             queues[queue.name] = queue
             consumer = QueueConsumer(
                 queue,
