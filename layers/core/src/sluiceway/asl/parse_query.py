@@ -31,7 +31,6 @@ JSONPATH_ONLY = frozenset(
         "MaxConcurrencyPath",
         "ToleratedFailureCountPath",
         "ToleratedFailurePercentagePath",
-        "Iterator",
     )
 )
 #: Fields that only JSONata states accept, by state type.

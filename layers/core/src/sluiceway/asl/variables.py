@@ -107,7 +107,9 @@ def path_source(path: JsonPath, data: Any, context: Any) -> Any:
         if not found:
             raise PathNotFound(f"The variable '{path.variable}' is not defined")
         return value
-    return context if path.context and context is not None else data
+    if path.context and context is not None:
+        return dict(context) if isinstance(context, Context) else context
+    return data
 
 
 def read(path: JsonPath, data: Any, context: Any) -> Any:

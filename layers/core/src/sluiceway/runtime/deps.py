@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from sluiceway.adapters.embeddings import HashingEmbedder
 from sluiceway.adapters.local.objects import LocalObjectStore
@@ -18,10 +20,32 @@ if TYPE_CHECKING:
     from sluiceway.ports import Embedder, ModelRouter, ObjectStore, Orchestrator, Queue
 
 
+def aws_database_url(settings: Settings) -> str:
+    """The Aurora URL from the Secrets Manager secret CDK created (through RDS Proxy)."""
+    import boto3
+
+    secret = json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=settings.database_secret_arn)[
+            "SecretString"
+        ]
+    )
+    host = settings.database_host or secret["host"]
+    user, password = quote(secret["username"], safe=""), quote(secret["password"], safe="")
+    port = secret.get("port", 5432)
+    return f"postgresql://{user}:{password}@{host}:{port}/{settings.database_name}?sslmode=require"
+
+
 def database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
-    """``DATABASE_URL`` if set, else the embedded server under ``SLUICEWAY_HOME`` (started here)."""
+    """``DATABASE_URL`` if set; in AWS the Aurora secret; else the embedded server under
+    ``SLUICEWAY_HOME`` (started here)."""
     if settings.database_url:
         return settings.database_url, None
+    if settings.runtime == "aws":
+        if not settings.database_secret_arn:
+            raise RuntimeError(
+                "SLUICEWAY_RUNTIME=aws needs SLUICEWAY_DATABASE_SECRET_ARN or DATABASE_URL"
+            )
+        return aws_database_url(settings), None
     from sluiceway.adapters.postgres.embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres(settings.pgdata)
@@ -43,9 +67,26 @@ class Deps:
         )
         self.embedder: Embedder = HashingEmbedder(settings.embedding_dimensions)
 
+    def _object_store(self) -> ObjectStore:
+        if self.settings.runtime == "aws":
+            import boto3
+
+            from sluiceway.adapters.aws.s3 import S3ObjectStore
+
+            return S3ObjectStore(boto3.client("s3"), self.settings.bucket)
+        return LocalObjectStore(self.settings.bucket_dir, self.settings.bucket)
+
     @cached_property
     def ingest_queue(self) -> Queue:
         """Where ingestion (S3 drops, API submissions) enqueues: started by ``functions/ingest``."""
+        if self.settings.runtime == "aws":
+            import boto3
+
+            from sluiceway.adapters.aws.sqs import SqsQueue
+
+            if not self.settings.ingest_queue_url:
+                raise RuntimeError("SLUICEWAY_RUNTIME=aws needs SLUICEWAY_INGEST_QUEUE_URL")
+            return SqsQueue(boto3.client("sqs"), self.settings.ingest_queue_url)
         from sluiceway.adapters.postgres.queue import QueueAdmin
         from sluiceway.ingest import INGEST_FUNCTION
         from sluiceway.project import function_config
@@ -55,6 +96,14 @@ class Deps:
 
     @cached_property
     def orchestrator(self) -> Orchestrator:
+        if self.settings.runtime == "aws":
+            import boto3
+
+            from sluiceway.adapters.aws.sfn import StepFunctionsOrchestrator
+
+            return StepFunctionsOrchestrator(
+                boto3.client("stepfunctions"), self.settings.state_machine_arns, self.store
+            )
         from sluiceway.runtime.local.orchestrator import LocalOrchestrator
 
         return LocalOrchestrator(self.store)

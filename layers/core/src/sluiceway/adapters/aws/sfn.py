@@ -1,0 +1,83 @@
+"""The ``Orchestrator`` port over AWS Step Functions: one execution per task, named after the
+task id, so every task is visible step by step in the Step Functions console."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from sluiceway.adapters.postgres.store import PostgresStateStore
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """``arn:aws:states:R:A:stateMachine:SM`` + name -> ``arn:aws:states:R:A:execution:SM:name``."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
+class UnknownPipeline(LookupError):
+    pass
+
+
+class StepFunctionsOrchestrator:
+    def __init__(
+        self,
+        client: Any,
+        state_machine_arns: dict[str, str],
+        store: PostgresStateStore | None = None,
+    ) -> None:
+        self.client = client
+        self.arns = state_machine_arns
+        self.store = store
+
+    def _arn(self, pipeline: str) -> str:
+        try:
+            return self.arns[pipeline]
+        except KeyError:
+            raise UnknownPipeline(
+                f"no state machine for pipeline {pipeline!r} (known: {sorted(self.arns)})"
+            ) from None
+
+    def start_execution(
+        self,
+        pipeline: str,
+        task_id: str,
+        input: dict[str, Any],
+        tenant_id: str,
+        source_name: str | None,
+    ) -> bool:
+        """Record the task (if a store is given) and start its execution; starting a task whose
+        execution exists already is a no-op that returns False."""
+        arn = self._arn(pipeline)
+        if self.store is not None:
+            self.store.create_task(task_id, tenant_id, pipeline, input, source_name, if_absent=True)
+        try:
+            self.client.start_execution(stateMachineArn=arn, name=task_id, input=json.dumps(input))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+                return False
+            raise
+        return True
+
+    def describe(self, pipeline: str, task_id: str) -> dict[str, Any]:
+        response = self.client.describe_execution(
+            executionArn=execution_arn(self._arn(pipeline), task_id)
+        )
+        return {
+            "status": response["status"],
+            "output": json.loads(response["output"]) if response.get("output") else None,
+            "error": response.get("error"),
+            "cause": response.get("cause"),
+        }
+
+    def redrive(self, pipeline: str, task_id: str) -> None:
+        """Restart a failed execution from its failed state (RedriveExecution)."""
+        self.client.redrive_execution(executionArn=execution_arn(self._arn(pipeline), task_id))
+
+    def send_task_success(self, token: str, output: Any) -> None:
+        self.client.send_task_success(taskToken=token, output=json.dumps(output))
+
+    def send_task_failure(self, token: str, error: str, cause: str) -> None:
+        self.client.send_task_failure(taskToken=token, error=error[:256], cause=cause[:32768])
