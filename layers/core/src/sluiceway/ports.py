@@ -117,6 +117,8 @@ class ModelRequest:
     tier: str
     messages: list[dict[str, str]]
     json_output: bool = True
+    tenant: str = "default"
+    max_output_tokens: int = 1024
     metadata: dict[str, Any] = field(default_factory=dict)
 
 

@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     model_large: str = "sluiceway-local/large"
     model_fallback: str = "sluiceway-local/small"
     embedding_dimensions: int = 384
+    rate_limits: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description=(
+            'Token buckets per model, or per model and tenant ("model@tenant"), as JSON: '
+            '{"sluiceway-local/large": {"rpm": 600, "tpm": 200000}}. Shared by every worker.'
+        ),
+    )
+    rate_limit_max_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Wait at most this long for a rate limit, then ModelRateLimited.",
+    )
 
     # Embedded runtime.
     workers: int = Field(default=2, ge=1, description="Worker processes running executions.")

@@ -12,6 +12,8 @@ COMMANDS = {
     "run": "sluiceway.cli.run",
     "serve": "sluiceway.cli.serve",
     "tasks": "sluiceway.cli.tasks",
+    "queues": "sluiceway.cli.queues",
+    "dlq": "sluiceway.cli.queues",
     "db": "sluiceway.cli.db",
     "invoke": "sluiceway.cli.invoke",
     "search": "sluiceway.cli.search",
@@ -65,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     tretry.add_argument("--json", action="store_true")
     tcancel = tsub.add_parser("cancel", help="cancel a pending or running task")
     tcancel.add_argument("task_id")
+
+    queues = sub.add_parser("queues", help="depth, in flight and dead letters of each queue")
+    queues.add_argument("--json", action="store_true")
+    dlq = sub.add_parser("dlq", help="dead-letter queues")
+    dlq_sub = dlq.add_subparsers(dest="action", metavar="ACTION", required=True)
+    redrive = dlq_sub.add_parser("redrive", help="move messages back to the queue they came from")
+    redrive.add_argument("queue", help="the dead-letter queue (e.g. ingest-dlq)")
+    redrive.add_argument("--to", default=None, help="another destination queue")
+    redrive.add_argument("--max-per-second", type=float, default=None, help="rate limit")
 
     db = sub.add_parser("db", help="database maintenance")
     dsub = db.add_subparsers(dest="action", metavar="ACTION", required=True)

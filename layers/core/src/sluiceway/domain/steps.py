@@ -17,6 +17,7 @@ class StepInput(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     task_id: str = Field(min_length=1, max_length=80)
+    tenant_id: str = "default"
     item: str = ""
 
 
@@ -33,7 +34,6 @@ class Usage(BaseModel):
 
 
 class ExtractInput(StepInput):
-    tenant_id: str = "default"
     bucket: str
     key: str
     filename: str | None = None
@@ -83,7 +83,6 @@ class PlanOutput(BaseModel):
 
 
 class ChunkInput(StepInput):
-    tenant_id: str = "default"
     plan: PlanOutput
 
 

@@ -112,7 +112,12 @@ class Deps:
     def models(self) -> ModelRouter:
         from sluiceway.adapters.llm.router import LitellmModelRouter
 
-        return LitellmModelRouter(self.settings)
+        limiter = None
+        if self.settings.rate_limits:
+            from sluiceway.adapters.postgres.limits import PostgresRateLimiter
+
+            limiter = PostgresRateLimiter(self.db)
+        return LitellmModelRouter(self.settings, limiter)
 
     def close(self) -> None:
         self.db.close()

@@ -33,6 +33,7 @@ class _Answer(BaseModel):
 def run(event: ClassifyInput, deps: Deps) -> ClassifyOutput:
     text = deps.objects.get(event.plan.text_key).decode("utf-8")[:CLASSIFY_CHARS]
     request = ModelRequest(
+        tenant=event.tenant_id,
         purpose="classify",
         tier="small",
         messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}],

@@ -27,6 +27,7 @@ def run(event: ExtractFieldsInput, deps: Deps) -> ExtractFieldsOutput:
     tier = event.plan.model_tier
     text = clip(deps.objects.get(event.plan.text_key).decode("utf-8"), tier)
     request = ModelRequest(
+        tenant=event.tenant_id,
         purpose="extract_fields",
         tier=tier,
         messages=[
