@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -305,7 +306,7 @@ class QueueIntegration(Integration):
     def handles(self, resource: str) -> bool:
         return resource == "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
 
-    def task_token(self, _resource: str) -> str | None:
+    def task_token(self, _resource: str, _context: Mapping[str, Any]) -> str | None:
         return "token-123"
 
     async def run(self, request: TaskRequest) -> Any:

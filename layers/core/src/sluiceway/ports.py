@@ -231,3 +231,12 @@ class Orchestrator(Protocol):
         tenant_id: str,
         source_name: str | None,
     ) -> bool: ...
+
+
+class Callbacks(Protocol):
+    """Completes ``.waitForTaskToken`` states: Step Functions' SendTask* calls, or the embedded
+    runtime's task tokens."""
+
+    def send_task_success(self, token: str, output: Any) -> None: ...
+
+    def send_task_failure(self, token: str, error: str, cause: str) -> None: ...

@@ -89,8 +89,10 @@ class Integration(ABC):
     resource_type = "unknown"
     resource_name = "unknown"
 
-    def task_token(self, _resource: str) -> str | None:
-        """A new task token, for resources that wait for a callback (``$$.Task.Token``)."""
+    def task_token(self, _resource: str, _context: Mapping[str, Any]) -> str | None:
+        """A task token, for resources that wait for a callback (``$$.Task.Token``). The context
+        object (execution, state, retry count, Map item) lets a durable runtime make the token
+        deterministic, so a replayed execution waits for the same callback."""
         return None
 
     def _task_fields(self) -> dict[str, Any]:

@@ -156,7 +156,7 @@ class ExecutionStates(MapStates):
         integration = next((i for i in self.integrations if i.handles(state.resource)), None)
         if integration is None:
             raise StatesError(errors.RUNTIME, f"The resource '{state.resource}' is not supported.")
-        token = integration.task_token(state.resource)
+        token = integration.task_token(state.resource, context)
         if token is not None:
             context = context.derive(Task={"Token": token})
         payload = self.arguments(state, effective, context)

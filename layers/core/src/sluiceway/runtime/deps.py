@@ -17,7 +17,7 @@ from sluiceway.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from sluiceway.adapters.postgres.embedded import EmbeddedPostgres
-    from sluiceway.ports import Embedder, ModelRouter, ObjectStore, Orchestrator, Queue
+    from sluiceway.ports import Callbacks, Embedder, ModelRouter, ObjectStore, Orchestrator, Queue
 
 
 def aws_database_url(settings: Settings) -> str:
@@ -93,6 +93,21 @@ class Deps:
 
         config = function_config(self.settings.functions_dir, INGEST_FUNCTION)
         return QueueAdmin(self.db).ensure_for(config)
+
+    @cached_property
+    def callbacks(self) -> Callbacks:
+        """SendTaskSuccess/Failure for consumers of ``.waitForTaskToken`` messages."""
+        if self.settings.runtime == "aws":
+            import boto3
+
+            from sluiceway.adapters.aws.sfn import StepFunctionsOrchestrator
+
+            return StepFunctionsOrchestrator(
+                boto3.client("stepfunctions"), self.settings.state_machine_arns
+            )
+        from sluiceway.adapters.postgres.tokens import PostgresTaskTokens
+
+        return PostgresTaskTokens(self.db)
 
     @cached_property
     def orchestrator(self) -> Orchestrator:

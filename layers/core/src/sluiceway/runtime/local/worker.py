@@ -20,7 +20,7 @@ from sluiceway.runtime.local.functions import FunctionRegistry, LocalLambdaInvok
 from sluiceway.steps.record_failure import readable_cause
 
 if TYPE_CHECKING:
-    from sluiceway.asl import LambdaInvoker
+    from sluiceway.asl import Integration, LambdaInvoker
     from sluiceway.runtime.deps import Deps
 
 log = logging.getLogger("sluiceway.worker")
@@ -41,6 +41,19 @@ def build_invoker(deps: Deps) -> LocalLambdaInvoker:
         limiter=PostgresConcurrencyLimiter(deps.db),
         limits=step_limits(deps.settings.statemachines_dir),
     )
+
+
+def service_integrations(deps: Deps) -> list[Integration]:
+    """Task resources beyond Lambda that the embedded runtime provides (SQS, task tokens)."""
+    from sluiceway.adapters.postgres.queue import QueueAdmin
+    from sluiceway.adapters.postgres.tokens import PostgresTaskTokens
+    from sluiceway.runtime.local.callbacks import SqsSendMessage, SqsSendMessageWaitForTaskToken
+
+    admin = QueueAdmin(deps.db)
+    return [
+        SqsSendMessage(admin),
+        SqsSendMessageWaitForTaskToken(admin, PostgresTaskTokens(deps.db)),
+    ]
 
 
 def load_pipeline(registry: FunctionRegistry, path: Any) -> StateMachine:
@@ -65,6 +78,7 @@ class Worker:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.capacity = self.settings.tasks_per_worker
         self._machines: dict[str, StateMachine] = {}
+        self.integrations = service_integrations(deps)
 
     def machine(self, pipeline: str) -> StateMachine:
         if pipeline not in self._machines:
@@ -85,7 +99,8 @@ class Worker:
                 store.finish_task, task_id, self.owner, "FAILED", "PipelineNotFound", str(exc)
             )
             return "FAILED"
-        result = await Executor(machine, self.invoker).run(row["input"], execution_name=task_id)
+        executor = Executor(machine, self.invoker, integrations=self.integrations)
+        result = await executor.run(row["input"], execution_name=task_id)
         status = "SUCCEEDED" if result.status == "SUCCEEDED" else "FAILED"
         error = result.error if status == "FAILED" else None
         cause = readable_cause(result.cause) if status == "FAILED" else None
