@@ -7,6 +7,7 @@ import asyncio
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ from tests.integration.helpers import local_invoker, run_worker
 
 pytestmark = pytest.mark.integration
 
-MACHINE = {
+MACHINE: dict[str, Any] = {
     "StartAt": "Review",
     "States": {
         "Review": {
