@@ -105,9 +105,8 @@ def test_a_replayed_execution_waits_for_the_same_token_without_sending_again(
     deps: Deps, project: Path
 ) -> None:
     reviewer = consumer(deps, project)
-    machine = StateMachine.parse(
-        {**MACHINE, "States": {"Review": {**MACHINE["States"]["Review"], "HeartbeatSeconds": 1}}}
-    )  # type: ignore[dict-item]
+    review = {**MACHINE["States"]["Review"], "HeartbeatSeconds": 1}
+    machine = StateMachine.parse({**MACHINE, "States": {"Review": review}})
     integrations = service_integrations(deps)
 
     def run() -> str:

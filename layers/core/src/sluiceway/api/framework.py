@@ -163,8 +163,6 @@ class Call:
         return self.query
 
 
-Handler = "Callable[[Call], Response]"
-
 
 @dataclass(frozen=True)
 class Route:
