@@ -123,7 +123,12 @@ class Response:
             text = json.dumps(self.body, default=str)
         headers = {"Content-Type": "application/json", "X-Request-Id": request_id}
         headers.update(self.headers)
-        return {"statusCode": self.status, "headers": headers, "body": text, "isBase64Encoded": False}
+        return {
+            "statusCode": self.status,
+            "headers": headers,
+            "body": text,
+            "isBase64Encoded": False,
+        }
 
 
 def error_response(exc: ApiError) -> Response:
@@ -161,7 +166,6 @@ class Call:
         if not isinstance(self.query, model):
             raise TypeError(f"the route declares no {model.__name__} query")
         return self.query
-
 
 
 @dataclass(frozen=True)

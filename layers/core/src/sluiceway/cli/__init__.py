@@ -10,6 +10,7 @@ from pathlib import Path
 
 COMMANDS = {
     "run": "sluiceway.cli.run",
+    "bench": "sluiceway.cli.bench",
     "serve": "sluiceway.cli.serve",
     "tasks": "sluiceway.cli.tasks",
     "queues": "sluiceway.cli.queues",
@@ -47,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--inbox", type=Path, default=None, help="folder to watch (default HOME/inbox)"
     )
+
+    bench = sub.add_parser("bench", help="measure throughput on the bench pipeline (durable)")
+    bench.add_argument("--tasks", type=int, default=2000, help="tasks to run (default 2000)")
+    bench.add_argument("--latency-ms", type=float, default=0.0, help="simulated model latency")
+    bench.add_argument("--in-flight", type=int, default=100, help="executions in flight in total")
+    bench.add_argument("--workers", type=int, default=None, help="worker processes")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
 
     tasks = sub.add_parser("tasks", help="list, show, retry or cancel tasks")
     tsub = tasks.add_subparsers(dest="action", metavar="ACTION", required=True)

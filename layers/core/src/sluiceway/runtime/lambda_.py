@@ -37,12 +37,14 @@ def step_handler(
     run: Callable[[InputT, Deps], BaseModel], input_model: type[InputT], *, durable: bool = True
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """Wrap ``run`` (a step of ``sluiceway.steps``) as a Lambda handler. The step's name is its
-    module's name under the naming rule (``sluiceway.steps.extract_fields`` -> ``ExtractFields``).
+    module's name under the naming rule (``sluiceway.steps.extract_fields`` -> ``ExtractFields``);
+    a function not called ``run`` adds its name (``steps.bench.parse`` -> ``BenchParse``).
 
     ``durable=False`` is for steps that must run every time they are reached (``RecordFailure``
     records the error of this execution, not of an earlier one); they still emit progress events.
     """
-    step = state_name(run.__module__.rsplit(".", 1)[-1])
+    module = run.__module__.rsplit(".", 1)[-1]
+    step = state_name(module if run.__name__ == "run" else f"{module}_{run.__name__}")
 
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
         if not isinstance(event, dict):

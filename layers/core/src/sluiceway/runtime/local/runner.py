@@ -27,7 +27,7 @@ log = logging.getLogger("sluiceway.runtime")
 MAX_WORKER_RESTARTS = 5
 
 
-def worker_main(env: dict[str, str], stop: Any) -> None:
+def worker_main(env: dict[str, str], stop: Any, ready: Any = None) -> None:
     """Entry point of a worker process (spawned: it shares nothing with its parent)."""
     os.environ.update(env)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -41,6 +41,9 @@ def worker_main(env: dict[str, str], stop: Any) -> None:
     _ = deps.models
     invoker = build_invoker(deps)
     worker = Worker(deps, invoker.registry, invoker)
+    if ready is not None:
+        with ready.get_lock():
+            ready.value += 1
     try:
         asyncio.run(worker.run(stop=stop))
     finally:
@@ -51,7 +54,13 @@ class WorkerPool:
     """Worker processes running executions; a worker that dies is replaced (its tasks are
     claimed again when their lease expires and resume from their checkpoints)."""
 
-    def __init__(self, settings: Settings, database_url: str, count: int) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database_url: str,
+        count: int,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.count = max(1, count)
         self._ctx = mp.get_context("spawn")
         self._stop = self._ctx.Event()
@@ -59,12 +68,25 @@ class WorkerPool:
             "DATABASE_URL": database_url,
             "SLUICEWAY_HOME": str(settings.home.resolve()),
             "SLUICEWAY_PROJECT_DIR": str(settings.project_root.resolve()),
+            **(extra_env or {}),
         }
         self._procs: list[BaseProcess] = []
         self.restarts = 0
+        self.ready = self._ctx.Value("i", 0)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Block until every worker has started (imports done, connected, models loaded)."""
+        deadline = time.monotonic() + timeout
+        while self.ready.value < self.count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {self.ready.value} of {self.count} workers started")
+            self.check()
+            time.sleep(0.05)
 
     def _spawn(self) -> BaseProcess:
-        proc = self._ctx.Process(target=worker_main, args=(self._env, self._stop), daemon=True)
+        proc = self._ctx.Process(
+            target=worker_main, args=(self._env, self._stop, self.ready), daemon=True
+        )
         proc.start()
         return proc
 
@@ -81,6 +103,10 @@ class WorkerPool:
                 log.warning("worker %s exited with %s; starting another", proc.pid, proc.exitcode)
                 self.restarts += 1
                 self._procs[i] = self._spawn()
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._procs if p.pid is not None]
 
     def stop(self, timeout: float = 30.0) -> None:
         """Let workers finish what they are running, then end them."""

@@ -24,3 +24,15 @@ CREATE TABLE api_submissions (
     created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX api_submissions_tenant_idx ON api_submissions (tenant_id, created_at DESC);
+
+-- A submission leaves api_submissions when its task row is created (by the ingest function,
+-- through the orchestrator, in either runtime): the table holds exactly the QUEUED tasks.
+CREATE FUNCTION api_submission_started() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM api_submissions WHERE task_id = NEW.id;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER api_submission_started AFTER INSERT ON tasks
+    FOR EACH ROW EXECUTE FUNCTION api_submission_started();
