@@ -46,6 +46,12 @@ class InvalidRequest(ApiError):
     status, error = 400, "InvalidRequest"
 
 
+class ObjectNotFound(InvalidRequest):
+    """A submission names an object that is not in the bucket."""
+
+    error = "ObjectNotFound"
+
+
 class Unauthorized(ApiError):
     status, error = 401, "Unauthorized"
 
@@ -70,12 +76,32 @@ class Conflict(ApiError):
     status, error = 409, "Conflict"
 
 
+class TaskNotStarted(Conflict):
+    """The task is QUEUED: its execution has not started, so it cannot be retried or cancelled."""
+
+    error = "TaskNotStarted"
+
+
+class TaskNotRetryable(Conflict):
+    error = "TaskNotRetryable"
+
+
+class TaskNotCancellable(Conflict):
+    error = "TaskNotCancellable"
+
+
 class LengthRequired(ApiError):
     status, error = 411, "LengthRequired"
 
 
 class PayloadTooLarge(ApiError):
     status, error = 413, "PayloadTooLarge"
+
+
+class DocumentTooLarge(PayloadTooLarge):
+    """The decoded document exceeds the configured size limit."""
+
+    error = "DocumentTooLarge"
 
 
 class UnsupportedMediaType(ApiError):
@@ -90,14 +116,18 @@ class ServiceUnavailable(ApiError):
 ERRORS: tuple[type[ApiError], ...] = (
     MalformedJson,
     InvalidRequest,
+    ObjectNotFound,
     Unauthorized,
     Forbidden,
     NotFound,
     TaskNotFound,
     MethodNotAllowed,
-    Conflict,
+    TaskNotStarted,
+    TaskNotRetryable,
+    TaskNotCancellable,
     LengthRequired,
     PayloadTooLarge,
+    DocumentTooLarge,
     UnsupportedMediaType,
     ServiceUnavailable,
 )

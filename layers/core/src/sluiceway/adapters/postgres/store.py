@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from psycopg.types.json import Jsonb
@@ -10,28 +12,86 @@ from sluiceway.adapters.postgres.db import Database, Row, q
 from sluiceway.domain.tasks import StepProgress, Task
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
+    from sluiceway.adapters.postgres.writer import GroupCommitWriter
     from sluiceway.ports import DocumentRecord, StepRecord
 
 
-class PostgresStateStore:
-    """Implements the ``StateStore`` port, plus the task operations the runtimes and CLI use."""
+# The checkpoints of the execution running in this context, loaded once when it starts: a worker
+# holds its task's lease, so nobody else completes its steps meanwhile.
+_known: ContextVar[tuple[str, dict[tuple[str, str], dict[str, Any]]] | None] = ContextVar(
+    "sluiceway_checkpoints", default=None
+)
 
-    def __init__(self, db: Database) -> None:
+
+class PostgresStateStore:
+    """Implements the ``StateStore`` port, plus the task operations the runtimes and CLI use.
+
+    With a :class:`GroupCommitWriter`, writes of many executions share transactions: progress
+    events are queued without waiting, checkpoints wait for their commit."""
+
+    def __init__(self, db: Database, writer: GroupCommitWriter | None = None) -> None:
         self.db = db
+        self.writer = writer
 
     # Durable steps ------------------------------------------------------------------------------
 
+    def load_checkpoints(
+        self, task_id: str, *, first_execution: bool
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The task's checkpoints by (step, item); a first execution has none to load."""
+        if first_execution:
+            return {}
+        return {
+            (row["step"], row["item"]): dict(row["output"])
+            for row in self.db.fetch_all("task_checkpoint_outputs", task_id=task_id)
+        }
+
+    def use_checkpoints(
+        self, task_id: str, found: dict[tuple[str, str], dict[str, Any]]
+    ) -> Token[Any]:
+        """Serve ``get_checkpoint`` for this task from ``found`` in the current context (and the
+        threads it starts). Returns the token to reset it with."""
+        return _known.set((task_id, found))
+
+    def forget_checkpoints(self, token: Token[Any]) -> None:
+        _known.reset(token)
+
     def get_checkpoint(self, task_id: str, step: str, item: str) -> dict[str, Any] | None:
+        known = _known.get()
+        if known is not None and known[0] == task_id:
+            return known[1].get((step, item))
         row = self.db.fetch_one("get_checkpoint", task_id=task_id, step=step, item=item)
         return None if row is None else dict(row["output"])
+
+    def _write(self, statements: list[tuple[str, dict[str, Any]]], *, wait: bool = True) -> None:
+        if self.writer is not None:
+            if wait:
+                self.writer.write(statements)
+            else:
+                self.writer.submit(statements)
+            return
+        with self.db.connection() as conn:
+            for name, params in statements:
+                conn.execute(q(name), params)
+
+    @staticmethod
+    def _event_params(
+        task_id: str, kind: str, step: str | None, item: str | None, **detail: Any
+    ) -> dict[str, Any]:
+        return {
+            "task_id": task_id,
+            "kind": kind,
+            "step": step,
+            "item": item,
+            "detail": Jsonb(detail),
+            "at": datetime.now(UTC),
+        }
 
     def _event(
         self, task_id: str, kind: str, step: str | None, item: str | None, **detail: Any
     ) -> None:
-        self.db.execute(
-            "add_event", task_id=task_id, kind=kind, step=step, item=item, detail=Jsonb(detail)
+        self._write(
+            [("add_event", self._event_params(task_id, kind, step, item, **detail))], wait=False
         )
 
     def step_started(self, task_id: str, step: str, item: str) -> None:
@@ -51,11 +111,13 @@ class PostgresStateStore:
         record: StepRecord | None,
         started_at: datetime | None,
     ) -> None:
+        """The checkpoint and its event commit together, before the step returns."""
         usage = record.usage if record else None
-        with self.db.connection() as conn:
-            if record is not None:
-                conn.execute(
-                    q("save_checkpoint"),
+        statements: list[tuple[str, dict[str, Any]]] = []
+        if record is not None:
+            statements.append(
+                (
+                    "save_checkpoint",
                     {
                         "task_id": task_id,
                         "step": step,
@@ -68,16 +130,15 @@ class PostgresStateStore:
                         "started_at": started_at,
                     },
                 )
-            conn.execute(
-                q("add_event"),
-                {
-                    "task_id": task_id,
-                    "kind": "step.succeeded",
-                    "step": step,
-                    "item": item,
-                    "detail": Jsonb({"model": usage.model} if usage else {}),
-                },
             )
+            known = _known.get()
+            if known is not None and known[0] == task_id:
+                known[1][(step, item)] = record.output
+        detail = {"model": usage.model} if usage else {}
+        statements.append(
+            ("add_event", self._event_params(task_id, "step.succeeded", step, item, **detail))
+        )
+        self._write(statements)
 
     # Documents ----------------------------------------------------------------------------------
 
@@ -152,14 +213,22 @@ class PostgresStateStore:
 
     def finish_task(
         self, task_id: str, owner: str, status: str, error: str | None, cause: str | None
-    ) -> bool:
-        done = self.db.execute(
-            "finish_task", id=task_id, owner=owner, status=status, error=error, cause=cause
+    ) -> None:
+        """Record how the execution ended (only the lease holder can), with its event."""
+        self._write(
+            [
+                (
+                    "finish_task",
+                    {
+                        "id": task_id,
+                        "owner": owner,
+                        "status": status,
+                        "error": error,
+                        "cause": cause,
+                    },
+                )
+            ]
         )
-        if done:
-            kind = "task.succeeded" if status == "SUCCEEDED" else "task.failed"
-            self._event(task_id, kind, None, None, error=error)
-        return bool(done)
 
     def requeue_task(self, task_id: str) -> bool:
         return self.db.fetch_one("requeue_task", id=task_id) is not None

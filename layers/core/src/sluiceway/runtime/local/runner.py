@@ -32,10 +32,12 @@ def worker_main(env: dict[str, str], stop: Any, ready: Any = None) -> None:
     os.environ.update(env)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    from sluiceway.adapters.postgres.writer import GroupCommitWriter
     from sluiceway.runtime.deps import get_deps
     from sluiceway.runtime.local.worker import Worker, build_invoker
 
     deps = get_deps()
+    deps.store.writer = GroupCommitWriter(deps.db)
     # Load the models (litellm takes seconds to import) before claiming work, so a task's
     # duration is its own.
     _ = deps.models
@@ -47,6 +49,7 @@ def worker_main(env: dict[str, str], stop: Any, ready: Any = None) -> None:
     try:
         asyncio.run(worker.run(stop=stop))
     finally:
+        deps.store.writer.close()
         deps.close()
 
 

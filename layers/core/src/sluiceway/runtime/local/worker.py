@@ -100,7 +100,14 @@ class Worker:
             )
             return "FAILED"
         executor = Executor(machine, self.invoker, integrations=self.integrations)
-        result = await executor.run(row["input"], execution_name=task_id)
+        found = await asyncio.to_thread(
+            store.load_checkpoints, task_id, first_execution=row["executions"] == 1
+        )
+        token = store.use_checkpoints(task_id, found)
+        try:
+            result = await executor.run(row["input"], execution_name=task_id)
+        finally:
+            store.forget_checkpoints(token)
         status = "SUCCEEDED" if result.status == "SUCCEEDED" else "FAILED"
         error = result.error if status == "FAILED" else None
         cause = readable_cause(result.cause) if status == "FAILED" else None

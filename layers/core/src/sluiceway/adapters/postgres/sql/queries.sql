@@ -56,14 +56,22 @@ WHERE id = ANY(%(ids)s) AND lease_owner = %(owner)s AND status = 'RUNNING';
 
 -- name: finish_task
 -- The execution's end decides the status; an error recorded by the pipeline (RecordFailure) wins.
-UPDATE tasks
-SET status = %(status)s,
-    error = CASE WHEN %(status)s = 'SUCCEEDED' THEN NULL ELSE coalesce(error, %(error)s) END,
-    cause = CASE WHEN %(status)s = 'SUCCEEDED' THEN NULL ELSE coalesce(cause, %(cause)s) END,
-    finished_at = clock_timestamp(),
-    lease_owner = NULL,
-    lease_expires_at = NULL
-WHERE id = %(id)s AND lease_owner = %(owner)s AND status = 'RUNNING';
+-- Only the worker holding the lease may finish the task; the event is written with it.
+WITH finished AS (
+    UPDATE tasks
+    SET status = %(status)s,
+        error = CASE WHEN %(status)s = 'SUCCEEDED' THEN NULL ELSE coalesce(error, %(error)s) END,
+        cause = CASE WHEN %(status)s = 'SUCCEEDED' THEN NULL ELSE coalesce(cause, %(cause)s) END,
+        finished_at = clock_timestamp(),
+        lease_owner = NULL,
+        lease_expires_at = NULL
+    WHERE id = %(id)s AND lease_owner = %(owner)s AND status = 'RUNNING'
+    RETURNING id, error
+)
+INSERT INTO task_events (task_id, kind, detail)
+SELECT id, CASE WHEN %(status)s = 'SUCCEEDED' THEN 'task.succeeded' ELSE 'task.failed' END,
+       CASE WHEN error IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', error) END
+FROM finished;
 
 -- name: requeue_task
 UPDATE tasks
@@ -126,13 +134,17 @@ VALUES (%(task_id)s, %(step)s, %(item)s,
         %(started_at)s, clock_timestamp())
 ON CONFLICT (task_id, step, item) DO NOTHING;
 
+-- name: task_checkpoint_outputs
+SELECT step, item, output FROM step_checkpoints WHERE task_id = %(task_id)s;
+
 -- name: list_checkpoints
 SELECT step, item, attempt, model, tokens_in, tokens_out, cost_usd, started_at, finished_at
 FROM step_checkpoints WHERE task_id = %(task_id)s ORDER BY finished_at;
 
 -- name: add_event
-INSERT INTO task_events (task_id, kind, step, item, detail)
-VALUES (%(task_id)s, %(kind)s, %(step)s, %(item)s, %(detail)s);
+INSERT INTO task_events (task_id, kind, step, item, detail, at)
+VALUES (%(task_id)s, %(kind)s, %(step)s, %(item)s, %(detail)s,
+        coalesce(%(at)s::timestamptz, clock_timestamp()));
 
 -- name: list_events
 SELECT id, kind, step, item, at, detail FROM task_events
