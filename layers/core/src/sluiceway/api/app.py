@@ -7,6 +7,9 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+from psycopg_pool import PoolTimeout
+
 from sluiceway.api.auth import hash_key
 from sluiceway.api.errors import ApiError, ServiceUnavailable, Unauthorized
 from sluiceway.api.framework import (
@@ -64,7 +67,7 @@ class Api:
             return self.dispatch(request)
         except ApiError as exc:
             return error_response(exc)
-        except StoreUnavailable as exc:
+        except (StoreUnavailable, psycopg.OperationalError, PoolTimeout) as exc:
             log.warning("request %s: %s", request.request_id, exc)
             return error_response(
                 ServiceUnavailable(

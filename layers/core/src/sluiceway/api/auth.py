@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 KEY_PREFIX = "slw_"
+#: Tenants name a folder of the bucket (``incoming/<tenant>/``): no slashes, nothing odd.
+TENANT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def check_tenant(tenant_id: str) -> str:
+    if not TENANT.match(tenant_id) or tenant_id in (".", ".."):
+        raise ValueError(
+            f"invalid tenant {tenant_id!r}: 1-64 letters, digits, '.', '_' or '-' (it names a "
+            "folder of the bucket)"
+        )
+    return tenant_id
 
 
 def new_key() -> str:

@@ -120,7 +120,7 @@ class Response:
         elif self.body is None:
             text = ""
         else:
-            text = json.dumps(self.body, default=str)
+            text = json.dumps(self.body, default=str, separators=(",", ":"))
         headers = {"Content-Type": "application/json", "X-Request-Id": request_id}
         headers.update(self.headers)
         return {
@@ -266,16 +266,20 @@ def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
+def body_too_large(size: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (6 MiB, the "
+        "Lambda payload limit): documents of up to about 4.5 MiB as base64. Put larger "
+        'documents in the bucket and submit {"bucket": ..., "key": ...} instead.'
+    )
+
+
 def validate_body(annotation: Any, request: Request) -> Any:
     """The JSON body validated against ``annotation``: 413, 415, then 400 for malformed JSON or
     invalid fields."""
     size = len(request.body)
     if size > MAX_BODY_BYTES:
-        raise PayloadTooLarge(
-            f"the request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (6 MiB, the "
-            "Lambda payload limit), documents of up to about 4.5 MiB as base64. Put larger "
-            'documents in the bucket and submit {"bucket": ..., "key": ...} instead.'
-        )
+        raise body_too_large(size)
     if not request.body.strip():
         raise MalformedJson("the request has no body; send a JSON object")
     media = request.media_type

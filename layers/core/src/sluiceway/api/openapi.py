@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, TypeAdapter
 
 from sluiceway import __version__
-from sluiceway.api.errors import ApiError, Unauthorized
+from sluiceway.api.errors import ApiError, ServiceUnavailable, Unauthorized
 from sluiceway.api.framework import BASE_PATH
 from sluiceway.api.models import TASK_ID_PATTERN, ErrorBody
 
@@ -80,8 +80,8 @@ def _parameters(route: Route, components: dict[str, Any]) -> list[dict[str, Any]
 
 def _errors(route: Route) -> dict[int, list[str]]:
     errors: list[type[ApiError]] = list(route.errors)
-    if route.auth:
-        errors.append(Unauthorized)
+    if route.auth:  # authenticated routes read the database
+        errors += [Unauthorized, ServiceUnavailable]
     by_status: dict[int, list[str]] = {}
     for error in errors:
         by_status.setdefault(error.status, []).append(error.error)

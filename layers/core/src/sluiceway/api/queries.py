@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sluiceway.api.auth import display_prefix, hash_key, new_key
+from sluiceway.api.auth import check_tenant, display_prefix, hash_key, new_key
 from sluiceway.api.backend import QueuedSubmission
 from sluiceway.api.models import EventOut, SearchHit, TaskSummary
 from sluiceway.domain.tasks import Task
@@ -21,7 +21,7 @@ def create_api_key(db: Database, tenant_id: str, name: str | None = None) -> str
     db.execute(
         "api_insert_key",
         key_hash=hash_key(key),
-        tenant_id=tenant_id,
+        tenant_id=check_tenant(tenant_id),
         prefix=display_prefix(key),
         name=name,
     )

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from sluiceway import __version__
 from sluiceway.api.errors import (
-    Conflict,
+    DocumentTooLarge,
     Forbidden,
     InvalidRequest,
     MalformedJson,
+    ObjectNotFound,
     PayloadTooLarge,
     ServiceUnavailable,
+    TaskNotCancellable,
     TaskNotFound,
+    TaskNotRetryable,
+    TaskNotStarted,
     UnsupportedMediaType,
 )
 from sluiceway.api.framework import Call, Response, Route
@@ -26,7 +29,6 @@ from sluiceway.api.models import (
     EventsQuery,
     Health,
     ListTasksQuery,
-    ReferenceTask,
     SearchQuery,
     SearchResults,
     StepOut,
@@ -35,30 +37,13 @@ from sluiceway.api.models import (
     TaskAction,
     TaskDetail,
     TaskList,
-    UploadTask,
 )
-from sluiceway.ingest import INCOMING, Submission, submission_message
-from sluiceway.ports import OutgoingMessage
+from sluiceway.api.submit import submit_task, task_links
 
 if TYPE_CHECKING:
-    from sluiceway.api.framework import Request
     from sluiceway.domain.tasks import Task
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 _TASK_ID = re.compile(TASK_ID_PATTERN)
-
-
-def _links(request: Request, task_id: str) -> dict[str, str]:
-    return {
-        "self": request.link(f"/tasks/{task_id}"),
-        "events": request.link(f"/tasks/{task_id}/events"),
-    }
-
-
-def _invalid(loc: str, message: str, kind: str) -> InvalidRequest:
-    return InvalidRequest(
-        f"{loc}: {message}", details=[{"loc": loc, "message": message, "type": kind}]
-    )
 
 
 # Health and spec ------------------------------------------------------------------------------
@@ -76,112 +61,6 @@ def openapi(_call: Call) -> Response:
     from sluiceway.api.openapi import spec
 
     return Response(200, spec())
-
-
-# Submitting -----------------------------------------------------------------------------------
-
-
-def _new_task_id(call: Call) -> str:
-    """A fresh id; with an ``Idempotency-Key``, the same id for the same key and tenant, so a
-    client retrying a POST whose answer it lost submits the document once."""
-    key = call.request.header(IDEMPOTENCY_HEADER)
-    if key is None:
-        return uuid.uuid4().hex
-    if not 1 <= len(key) <= 255:
-        raise _invalid(IDEMPOTENCY_HEADER, "must be 1 to 255 characters", "string_length")
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"sluiceway-api:{call.tenant}:{key}").hex
-
-
-def _submitted(call: Call, submission: Submission, status: int = 202) -> Response:
-    body = Submitted(
-        task_id=submission.task_id,
-        pipeline=submission.pipeline,
-        bucket=submission.bucket,
-        key=submission.key,
-        filename=submission.filename,
-        links=_links(call.request, submission.task_id),
-    )
-    location = call.request.link(f"/tasks/{submission.task_id}")
-    return Response(status, body, {"Location": location})
-
-
-def _existing(call: Call, task_id: str) -> Submission | None:
-    data = call.backend.data
-    task = data.get_task(call.tenant, task_id)
-    if task is not None:
-        return Submission(
-            task_id=task.id,
-            tenant_id=task.tenant_id,
-            pipeline=task.pipeline,
-            bucket=str(task.input.get("bucket", "")),
-            key=str(task.input.get("key", "")),
-            filename=str(task.input.get("filename", "")),
-        )
-    queued = data.get_submission(call.tenant, task_id)
-    return None if queued is None else queued.submission
-
-
-def _store_upload(call: Call, body: UploadTask, task_id: str) -> tuple[str, str, str]:
-    backend = call.backend
-    content = body.content()
-    if not content:
-        raise _invalid("content_base64", "the document is empty (no bytes)", "empty_document")
-    if len(content) > backend.max_document_bytes:
-        raise PayloadTooLarge(
-            f"the document is {len(content)} bytes; the limit is {backend.max_document_bytes}",
-            error="DocumentTooLarge",
-        )
-    key = f"{INCOMING}/{call.tenant}/{task_id}/{body.filename}"
-    backend.objects.put(key, content)
-    return backend.objects.bucket, key, body.filename
-
-
-def _check_reference(call: Call, body: ReferenceTask) -> tuple[str, str, str]:
-    objects = call.backend.objects
-    if body.bucket != objects.bucket:
-        raise _invalid("bucket", f"unknown bucket; documents live in {objects.bucket!r}", "bucket")
-    parts = PurePosixPath(body.key).parts
-    prefix = f"{INCOMING}/{call.tenant}/"
-    if (
-        len(parts) < 3
-        or not body.key.startswith(prefix)
-        or any(p in ("..", ".") for p in body.key.split("/"))
-    ):
-        raise Forbidden(f"the key must be under your tenant's prefix {prefix}")
-    if not objects.exists(body.key):
-        raise InvalidRequest(
-            f"no object {body.key!r} in bucket {objects.bucket!r}", error="ObjectNotFound"
-        )
-    return objects.bucket, body.key, body.filename or parts[-1]
-
-
-def submit_task(call: Call) -> Response:
-    backend = call.backend
-    body = call.body
-    assert isinstance(body, UploadTask | ReferenceTask)
-    pipeline = body.pipeline or backend.default_pipeline
-    known = backend.pipelines()
-    if known and pipeline not in known:
-        raise _invalid(
-            "pipeline", f"unknown pipeline; known: {', '.join(sorted(known))}", "pipeline"
-        )
-    task_id = _new_task_id(call)
-    existing = _existing(call, task_id)
-    if existing is not None:
-        return _submitted(call, existing)
-    if isinstance(body, UploadTask):
-        bucket, key, filename = _store_upload(call, body, task_id)
-    else:
-        bucket, key, filename = _check_reference(call, body)
-    submission = Submission(task_id, call.tenant, pipeline, bucket, key, filename)
-    if not backend.data.add_submission(submission):  # the same Idempotency-Key, concurrently
-        return _submitted(call, submission)
-    try:
-        backend.ingest_queue().send(OutgoingMessage(body=submission_message(submission)))
-    except BaseException:
-        backend.data.remove_submission(task_id)
-        raise
-    return _submitted(call, submission)
 
 
 # Reading --------------------------------------------------------------------------------------
@@ -224,7 +103,7 @@ def _detail(call: Call, task: Task) -> TaskDetail:
         duration_seconds=task.duration_seconds,
         executions=task.executions,
         steps=[StepOut.model_validate(s.model_dump()) for s in task.steps],
-        links=_links(call.request, task.id),
+        links=task_links(call.request, task.id),
     )
 
 
@@ -248,7 +127,7 @@ def get_task(call: Call) -> Response:
             created_at=queued.created_at,
             cost_usd=0.0,
             steps=[],
-            links=_links(call.request, s.task_id),
+            links=task_links(call.request, s.task_id),
         ),
     )
 
@@ -293,10 +172,9 @@ def _started_task(call: Call, action: str) -> Task:
     if task is not None:
         return task
     if data.get_submission(call.tenant, task_id) is not None:
-        raise Conflict(
+        raise TaskNotStarted(
             f"task {task_id} is QUEUED: the ingest function has not started it yet; {action} it "
-            "once it has",
-            error="TaskNotStarted",
+            "once it has"
         )
     raise _not_found(task_id)
 
@@ -304,11 +182,10 @@ def _started_task(call: Call, action: str) -> Task:
 def retry_task(call: Call) -> Response:
     task = _started_task(call, "retry")
     if task.status not in ("FAILED", "CANCELLED") or not call.backend.data.requeue_task(task.id):
-        raise Conflict(
-            f"task {task.id} is {task.status}: only FAILED or CANCELLED tasks can be retried",
-            error="TaskNotRetryable",
+        raise TaskNotRetryable(
+            f"task {task.id} is {task.status}: only FAILED or CANCELLED tasks can be retried"
         )
-    links = _links(call.request, task.id)
+    links = task_links(call.request, task.id)
     return Response(
         202, TaskAction(task_id=task.id, status="PENDING", links=links), {"Location": links["self"]}
     )
@@ -317,15 +194,22 @@ def retry_task(call: Call) -> Response:
 def cancel_task(call: Call) -> Response:
     task = _started_task(call, "cancel")
     if task.status not in ("PENDING", "RUNNING") or not call.backend.data.cancel_task(task.id):
-        raise Conflict(
-            f"task {task.id} is {task.status}: only PENDING or RUNNING tasks can be cancelled",
-            error="TaskNotCancellable",
+        raise TaskNotCancellable(
+            f"task {task.id} is {task.status}: only PENDING or RUNNING tasks can be cancelled"
         )
-    links = _links(call.request, task.id)
+    links = task_links(call.request, task.id)
     return Response(200, TaskAction(task_id=task.id, status="CANCELLED", links=links))
 
 
-_BODY_ERRORS = (MalformedJson, InvalidRequest, PayloadTooLarge, UnsupportedMediaType)
+_BODY_ERRORS = (
+    MalformedJson,
+    InvalidRequest,
+    ObjectNotFound,
+    Forbidden,
+    PayloadTooLarge,
+    DocumentTooLarge,
+    UnsupportedMediaType,
+)
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -355,7 +239,7 @@ ROUTES: tuple[Route, ...] = (
         status=202,
         response=Submitted,
         body=SubmitTask,
-        errors=(*_BODY_ERRORS, Forbidden),
+        errors=_BODY_ERRORS,
         description="Stores an uploaded document under incoming/<tenant>/<task_id>/<filename> "
         "(or takes an object already under incoming/<tenant>/), enqueues it on the ingest queue "
         "and answers 202 with the task id and a Location header. The task is QUEUED until the "
@@ -399,7 +283,7 @@ ROUTES: tuple[Route, ...] = (
         "Run a FAILED or CANCELLED task again from its last completed step",
         status=202,
         response=TaskAction,
-        errors=(TaskNotFound, Conflict),
+        errors=(TaskNotFound, TaskNotStarted, TaskNotRetryable),
     ),
     Route(
         "POST",
@@ -408,7 +292,7 @@ ROUTES: tuple[Route, ...] = (
         "cancelTask",
         "Cancel a PENDING or RUNNING task",
         response=TaskAction,
-        errors=(TaskNotFound, Conflict),
+        errors=(TaskNotFound, TaskNotStarted, TaskNotCancellable),
     ),
     Route(
         "GET",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,8 +33,27 @@ class HistoryEvent:
 Listener = Callable[[HistoryEvent], Awaitable[None] | None]
 
 
+# Whether the running execution has a listener. Without one, nobody can see an event's details,
+# so the JSON texts of inputs and outputs (the costly part) are not built at all.
+_recording: ContextVar[bool] = ContextVar("sluiceway_asl_recording", default=True)
+
+
+def recording() -> bool:
+    return _recording.get()
+
+
+def set_recording(enabled: bool) -> Token[bool]:
+    return _recording.set(enabled)
+
+
+def reset_recording(token: Token[bool]) -> None:
+    _recording.reset(token)
+
+
 def json_field(key: str, value: Any) -> dict[str, Any]:
     """``{key: <JSON text>, keyDetails: {"truncated": False}}``, as AWS writes inputs/outputs."""
+    if not _recording.get():
+        return {}
     return {key: compact_json(value), f"{key}Details": {"truncated": False}}
 
 

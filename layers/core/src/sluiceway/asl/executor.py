@@ -21,7 +21,16 @@ from typing import Any, Literal
 from sluiceway.asl import errors
 from sluiceway.asl.control import DeadlineExceeded, Sleep, with_deadline
 from sluiceway.asl.errors import StatesError
-from sluiceway.asl.events import EventLog, HistoryEvent, Lane, Listener, error_fields, json_field
+from sluiceway.asl.events import (
+    EventLog,
+    HistoryEvent,
+    Lane,
+    Listener,
+    error_fields,
+    json_field,
+    reset_recording,
+    set_recording,
+)
 from sluiceway.asl.flow_states import FlowStates
 from sluiceway.asl.integrations import (
     Integration,
@@ -127,6 +136,22 @@ class Executor:
     ) -> ExecutionResult:
         """Run one execution to its end. A BaseException that is not an Exception, raised by a
         task, propagates unchanged (the runtime uses one to simulate a crash)."""
+        recording = set_recording(self.listener is not None)
+        try:
+            return await self._execute(
+                input, execution_name, execution_arn, state_machine_arn, role_arn
+            )
+        finally:
+            reset_recording(recording)
+
+    async def _execute(
+        self,
+        input: Any,
+        execution_name: str | None,
+        execution_arn: str | None,
+        state_machine_arn: str | None,
+        role_arn: str | None,
+    ) -> ExecutionResult:
         name = execution_name or str(uuid.uuid4())
         machine_arn = state_machine_arn or (
             f"arn:aws:states:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:stateMachine:StateMachine"

@@ -27,7 +27,7 @@ from email.utils import format_datetime
 from typing import Any, Protocol
 
 from sluiceway.asl.errors import RUNTIME, StatesError
-from sluiceway.asl.events import error_fields, json_field
+from sluiceway.asl.events import error_fields, json_field, recording
 from sluiceway.asl.payload import compact_json
 
 LAMBDA_ARN = re.compile(
@@ -102,7 +102,7 @@ class Integration(ABC):
         details = {
             **self._task_fields(),
             "region": request.region,
-            "parameters": compact_json(request.payload),
+            **({"parameters": compact_json(request.payload)} if recording() else {}),
         }
         if request.context.timeout_seconds is not None:
             details["timeoutInSeconds"] = int(request.context.timeout_seconds)

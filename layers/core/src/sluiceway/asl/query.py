@@ -29,9 +29,10 @@ def payload_size(value: Any) -> int:
     return len(compact_json(value).encode("utf-8"))
 
 
-def check_result_size(state_name: str, value: Any) -> None:
-    """States.DataLimitExceeded for a result or output larger than 256 KiB."""
-    if payload_size(value) > MAX_PAYLOAD_BYTES:
+def check_result_size(state_name: str, value: Any, *, size: int | None = None) -> None:
+    """States.DataLimitExceeded for a result or output larger than 256 KiB (``size``: the
+    value's JSON size when the caller has it already)."""
+    if (payload_size(value) if size is None else size) > MAX_PAYLOAD_BYTES:
         raise StatesError(
             errors.DATA_LIMIT_EXCEEDED,
             f"The state/task '{state_name}' returned a result with a size exceeding the maximum "

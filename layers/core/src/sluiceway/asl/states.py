@@ -208,7 +208,7 @@ class ExecutionStates(MapStates):
             await self.events.emit(lane, *integration.failed(request, converted))
             raise converted from None
         try:
-            compact_json(result)
+            size = len(compact_json(result).encode("utf-8"))
         except (TypeError, ValueError) as exc:
             # What the Lambda runtime reports for a return value it cannot serialize.
             message = f"Unable to marshal response: {exc}"
@@ -221,7 +221,7 @@ class ExecutionStates(MapStates):
             await self.events.emit(lane, *integration.failed(request, marshal_error))
             raise marshal_error from None
         try:
-            check_result_size(state.name, result)
+            check_result_size(state.name, result, size=size)
         except StatesError as too_big:
             await self.events.emit(lane, *integration.failed(request, too_big))
             raise

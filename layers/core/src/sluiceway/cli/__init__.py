@@ -18,6 +18,7 @@ COMMANDS = {
     "db": "sluiceway.cli.db",
     "invoke": "sluiceway.cli.invoke",
     "search": "sluiceway.cli.search",
+    "apikey": "sluiceway.cli.apikey",
     "statemachine": "sluiceway.cli.statemachine",
     "plan": "sluiceway.cli.plan",
 }
@@ -47,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=None, help="worker processes")
     serve.add_argument(
         "--inbox", type=Path, default=None, help="folder to watch (default HOME/inbox)"
+    )
+    serve.add_argument("--host", default=None, help="HTTP API address (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=None, help="HTTP API port (default 8787; 0: any free port)"
     )
 
     bench = sub.add_parser("bench", help="measure throughput on the bench pipeline (durable)")
@@ -106,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=5)
     search.add_argument("--tenant", default=None)
     search.add_argument("--json", action="store_true")
+
+    apikey = sub.add_parser("apikey", help="API keys of the HTTP API (one tenant per key)")
+    asub = apikey.add_subparsers(dest="action", metavar="ACTION", required=True)
+    acreate = asub.add_parser("create", help="create a key for TENANT and print it (once)")
+    acreate.add_argument("tenant")
+    acreate.add_argument("--name", default=None, help="a label, to tell keys apart")
 
     sm = sub.add_parser("statemachine", help="validate or run an ASL definition (no database)")
     ssub = sm.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -8,6 +8,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
+from sluiceway.runtime.local.http import AddressInUse
 from sluiceway.runtime.local.serve import serve
 from sluiceway.settings import get_settings
 
@@ -43,6 +44,18 @@ def main(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    serve(settings, stop, workers=args.workers, on_tick=on_tick, tick_seconds=1.0)
+    try:
+        serve(
+            settings,
+            stop,
+            workers=args.workers,
+            on_tick=on_tick,
+            tick_seconds=1.0,
+            api_host=args.host,
+            api_port=args.port,
+        )
+    except AddressInUse as exc:
+        print(f"sluiceway serve: {exc} (choose another with --port)", file=sys.stderr)
+        return 2
     print("stopped", file=sys.stderr)
     return 0

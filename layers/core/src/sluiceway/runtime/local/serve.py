@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from sluiceway.adapters.postgres.queue import PostgresQueue, QueueAdmin
 from sluiceway.ingest import INGEST_QUEUE
-from sluiceway.project import SqsTrigger, function_configs
+from sluiceway.project import ApiTrigger, SqsTrigger, function_configs
 from sluiceway.runtime.deps import set_deps
 from sluiceway.runtime.local.consumer import QueueConsumer
 from sluiceway.runtime.local.functions import FunctionRegistry
+from sluiceway.runtime.local.http import ApiServer
 from sluiceway.runtime.local.inbox import InboxWatcher
 from sluiceway.runtime.local.runner import LocalRuntime, WorkerPool
 
@@ -33,6 +34,8 @@ def serve(
     workers: int | None = None,
     on_tick: Callable[[LocalRuntime], None] | None = None,
     tick_seconds: float = 5.0,
+    api_host: str | None = None,
+    api_port: int | None = None,
 ) -> None:
     with LocalRuntime(settings) as runtime:
         set_deps(runtime.deps)
@@ -41,6 +44,12 @@ def serve(
         threads: list[threading.Thread] = []
         queues: dict[str, PostgresQueue] = {}
         for config in function_configs(settings.functions_dir):
+            if isinstance(config.trigger, ApiTrigger):  # the HTTP API on 127.0.0.1
+                api = ApiServer.for_function(
+                    config, registry.handler(config.name), settings, host=api_host, port=api_port
+                )
+                threads.append(threading.Thread(target=api.serve, args=(stop,), name="api"))
+                continue
             if not isinstance(config.trigger, SqsTrigger):
                 continue
             queue = admin.ensure_for(config)

@@ -1,0 +1,97 @@
+"""Ingest: the functions fed by SQS (``"trigger": {"type": "sqs"}``) and the S3 drop.
+
+An object created under ``incoming/`` in the document bucket is announced on the ``ingest``
+queue; the ``ingest`` function consumes it (at most ``max_concurrency`` at once, partial batch
+failures reported) and starts one execution per document, named after the task id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from sluiceway.ingest import INCOMING, INGEST_QUEUE
+from sluiceway.project import SqsTrigger
+
+from infra.nag import suppress_cdk_internals
+from infra.stacks.lambdas import FunctionContext, create_function
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_stepfunctions as sfn
+    from constructs import Construct
+
+    from infra.project import Project
+    from infra.stacks.queues import QueuesStack
+
+
+def grant_orchestration(function: lambda_.IFunction, machines: dict[str, sfn.StateMachine]) -> None:
+    """Start executions (named after task ids) and read, stop or redrive them."""
+    for machine in machines.values():
+        machine.grant_start_execution(function)
+        machine.grant_execution(
+            function,
+            "states:DescribeExecution",
+            "states:StopExecution",
+            "states:RedriveExecution",
+        )
+
+
+class IngestStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        project: Project,
+        context: FunctionContext,
+        queues: QueuesStack,
+        state_machines: dict[str, sfn.StateMachine],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        ctx = replace(
+            context,
+            ingest_queue=queues.queues.get(INGEST_QUEUE),
+            state_machine_arns={p: m.state_machine_arn for p, m in state_machines.items()},
+        )
+        self.functions: dict[str, lambda_.Function] = {}
+        for fn in project.sqs_consumers:
+            assert isinstance(fn.trigger, SqsTrigger)
+            function = create_function(self, ctx, fn)
+            function.add_event_source(
+                sources.SqsEventSource(
+                    queues.queues[fn.trigger.queue],
+                    batch_size=fn.trigger.batch_size,
+                    max_concurrency=fn.trigger.max_concurrency,
+                    report_batch_item_failures=True,
+                )
+            )
+            grant_orchestration(function, state_machines)
+            self.functions[fn.name] = function
+
+        ingest_queue = queues.queues.get(INGEST_QUEUE)
+        if ingest_queue is not None:
+            # Imported here so that the notification (which references the queue) lives in this
+            # stack and the data stack never depends on the queues stack.
+            bucket = s3.Bucket.from_bucket_attributes(
+                self,
+                "Documents",
+                bucket_arn=context.data.bucket.bucket_arn,
+                bucket_name=context.data.bucket.bucket_name,
+            )
+            bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.SqsDestination(ingest_queue),
+                s3.NotificationKeyFilter(prefix=f"{INCOMING}/"),
+            )
+        else:
+            cdk.Annotations.of(self).add_warning_v2(
+                "sluiceway:no-ingest-queue",
+                "No function consumes the 'ingest' queue: S3 drops under incoming/ start nothing.",
+            )
+        suppress_cdk_internals(self)
