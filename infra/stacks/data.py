@@ -30,11 +30,25 @@ def removal(config: Config) -> cdk.RemovalPolicy:
     return cdk.RemovalPolicy.RETAIN if config.removal_policy == "retain" else cdk.RemovalPolicy.DESTROY
 
 
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+}
+
+
 def retention(config: Config) -> logs.RetentionDays:
-    days = {r.value: r for r in logs.RetentionDays if isinstance(r.value, int)}
-    if config.log_retention_days not in days:
-        raise ValueError(f"log retention must be one of {sorted(days)}, not {config.log_retention_days}")
-    return days[config.log_retention_days]
+    if config.log_retention_days not in _RETENTION:
+        raise ValueError(
+            f"sluiceway:logRetentionDays must be one of {sorted(_RETENTION)}, "
+            f"not {config.log_retention_days}"
+        )
+    return _RETENTION[config.log_retention_days]
 
 
 class DataStack(cdk.Stack):
@@ -68,12 +82,11 @@ class DataStack(cdk.Stack):
             enable_key_rotation=True,
             removal_policy=removal(self.config),
         )
-        # Services that write into encrypted resources on our behalf: S3 notifications and
-        # EventBridge into queues, CloudWatch alarms into the topic, CloudWatch Logs.
+        # Services that write into encrypted resources on our behalf: EventBridge into the
+        # status events' dead-letter queue, CloudWatch alarms into the topic, CloudWatch Logs.
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[
-                    iam.ServicePrincipal("s3.amazonaws.com"),
                     iam.ServicePrincipal("events.amazonaws.com"),
                     iam.ServicePrincipal("cloudwatch.amazonaws.com"),
                 ],
@@ -235,6 +248,26 @@ class DataStack(cdk.Stack):
             Why("RDS11", "The default PostgreSQL port: the cluster is reachable only from the proxy and migrations security groups, in isolated subnets."),
         )
         return cluster, proxy
+
+    def grant_secret_read(self, grantee: iam.IGrantable) -> None:
+        """Read the database credentials. Written out rather than ``secret.grant_read``: that
+        also adds the grantee to the key's policy, a reference from this stack to the grantee's
+        stack (a dependency cycle)."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                resources=[self.secret_arn],
+            )
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[self.key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}
+                },
+            )
+        )
 
     @property
     def secret_arn(self) -> str:

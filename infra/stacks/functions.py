@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 
 from infra.bundling import core_layer_code, lambda_architecture, lambda_runtime
-from infra.nag import LAMBDA_BASICS, LATEST_RUNTIME, XRAY, Why, suppress, suppress_cdk_internals
+from infra.nag import LAMBDA_BASICS, LATEST_RUNTIME, XRAY, Why, suppress
 from infra.stacks.data import DATABASE_NAME, removal, retention
 from infra.stacks.lambdas import FunctionContext, create_function
 
@@ -72,7 +72,6 @@ class FunctionsStack(cdk.Stack):
             # A new version of a step never runs against an old schema.
             function.node.add_dependency(self.migrations)
             self.functions[fn.name] = function
-        suppress_cdk_internals(self)
 
     def _migrations(self, project: Project, data: DataStack) -> cdk.CustomResource:
         config = self.config
@@ -110,8 +109,7 @@ class FunctionsStack(cdk.Stack):
                 removal_policy=removal(config),
             ),
         )
-        assert data.cluster.secret is not None
-        data.cluster.secret.grant_read(function)
+        data.grant_secret_read(function)
         suppress(function, LAMBDA_BASICS, XRAY, LATEST_RUNTIME)
         provider = cr.Provider(
             self,

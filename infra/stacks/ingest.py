@@ -17,7 +17,7 @@ from aws_cdk import aws_s3_notifications as s3n
 from sluiceway.ingest import INCOMING, INGEST_QUEUE
 from sluiceway.project import SqsTrigger
 
-from infra.nag import suppress_cdk_internals
+from infra.nag import Why, suppress
 from infra.stacks.lambdas import FunctionContext, create_function
 
 if TYPE_CHECKING:
@@ -39,6 +39,15 @@ def grant_orchestration(function: lambda_.IFunction, machines: dict[str, sfn.Sta
             "states:StopExecution",
             "states:RedriveExecution",
         )
+    suppress(
+        function,
+        Why(
+            "IAM5",
+            "Describe, stop or redrive the executions of this deployment's state machines "
+            "(execution ARNs end with the execution name, the task id).",
+            ("/^Resource::arn:<AWS::Partition>:states:.*:execution:.*:\\*$/",),
+        ),
+    )
 
 
 class IngestStack(cdk.Stack):
@@ -94,4 +103,3 @@ class IngestStack(cdk.Stack):
                 "sluiceway:no-ingest-queue",
                 "No function consumes the 'ingest' queue: S3 drops under incoming/ start nothing.",
             )
-        suppress_cdk_internals(self)

@@ -173,8 +173,7 @@ def create_function(
 def grant_data_access(ctx: FunctionContext, function: lambda_.Function, *, models: bool) -> None:
     """Documents, database credentials and, for model functions on Bedrock, the models."""
     ctx.data.bucket.grant_read_write(function)
-    assert ctx.data.cluster.secret is not None
-    ctx.data.cluster.secret.grant_read(function)
+    ctx.data.grant_secret_read(function)
     if models and ctx.config.uses_bedrock:
         grant_bedrock(ctx.config, function)
     suppress(function, LAMBDA_BASICS, XRAY, OBJECT_KEYS, KMS_ACTIONS)

@@ -117,8 +117,7 @@ class LongStepsStack(cdk.Stack):
             role_arn=role.role_arn,
         )
         data.bucket.grant_read_write(role)
-        assert data.cluster.secret is not None
-        data.cluster.secret.grant_read(role)
+        data.grant_secret_read(role)
         if self.config.uses_bedrock:
             grant_bedrock(self.config, role)
         suppress(role, OBJECT_KEYS, KMS_ACTIONS)

@@ -121,8 +121,7 @@ class ObservabilityStack(cdk.Stack):
                 removal_policy=removal(config),
             ),
         )
-        assert data.cluster.secret is not None
-        data.cluster.secret.grant_read(function)
+        data.grant_secret_read(function)
         suppress(function, LAMBDA_BASICS, XRAY, LATEST_RUNTIME)
         events.Rule(
             self,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from sluiceway.project import SqsTrigger
 
 from infra.nag import Why, suppress
+from infra.stacks.data import removal
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -34,6 +36,17 @@ class QueuesStack(cdk.Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
+        # A key of their own: S3 notifications add the bucket to the key policy of the queue
+        # they send to, which on the data key would make the bucket and its key depend on each
+        # other.
+        self.key = kms.Key(
+            self,
+            "QueuesKey",
+            alias=f"alias/{config.prefix}-queues",
+            description="Sluiceway queues at rest",
+            enable_key_rotation=True,
+            removal_policy=removal(config),
+        )
         self.queues: dict[str, sqs.Queue] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for name, consumers in project.queues.items():
@@ -48,7 +61,7 @@ class QueuesStack(cdk.Stack):
                 f"{name.capitalize()}DeadLetterQueue",
                 queue_name=config.name(name, "dlq"),
                 encryption=sqs.QueueEncryption.KMS,
-                encryption_master_key=data.key,
+                encryption_master_key=self.key,
                 enforce_ssl=True,
                 retention_period=cdk.Duration.days(14),
             )
@@ -59,7 +72,7 @@ class QueuesStack(cdk.Stack):
                 f"{name.capitalize()}Queue",
                 queue_name=config.name(name),
                 encryption=sqs.QueueEncryption.KMS,
-                encryption_master_key=data.key,
+                encryption_master_key=self.key,
                 data_key_reuse=cdk.Duration.hours(1),
                 enforce_ssl=True,
                 visibility_timeout=cdk.Duration.seconds(VISIBILITY_FACTOR * timeout),

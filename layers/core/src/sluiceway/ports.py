@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from contextlib import AbstractContextManager
     from datetime import datetime
 
     import numpy as np
@@ -64,6 +65,10 @@ class StepRecord:
 
 class StateStore(Protocol):
     """Tasks, step checkpoints, progress events and document rows."""
+
+    def collecting(self) -> AbstractContextManager[None]:
+        """Scope of a durable step: writes it defers commit with its checkpoint."""
+        ...
 
     def get_checkpoint(self, task_id: str, step: str, item: str) -> dict[str, Any] | None: ...
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,10 @@ class InMemoryStateStore:
     errors: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     document_types: dict[str, str] = field(default_factory=dict)
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        yield
 
     def get_checkpoint(self, task_id: str, step: str, item: str) -> dict[str, Any] | None:
         record = self.checkpoints.get((task_id, step, item))

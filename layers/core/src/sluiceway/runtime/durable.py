@@ -25,12 +25,14 @@ def durable_step(
         return done
     started_at = datetime.now(UTC)
     store.step_started(task_id, step, item)
-    try:
-        output = compute()
-    except Exception as exc:
-        store.step_failed(task_id, step, item, type(exc).__name__, str(exc))
-        raise
-    raw_usage = output.get("usage")
-    usage = Usage.model_validate(raw_usage) if isinstance(raw_usage, dict) else None
-    store.step_succeeded(task_id, step, item, StepRecord(output=output, usage=usage), started_at)
+    with store.collecting():
+        try:
+            output = compute()
+        except Exception as exc:
+            store.step_failed(task_id, step, item, type(exc).__name__, str(exc))
+            raise
+        raw_usage = output.get("usage")
+        usage = Usage.model_validate(raw_usage) if isinstance(raw_usage, dict) else None
+        record = StepRecord(output=output, usage=usage)
+        store.step_succeeded(task_id, step, item, record, started_at)
     return output

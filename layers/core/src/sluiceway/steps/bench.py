@@ -128,7 +128,8 @@ def embed(event: BenchEmbedInput, deps: Deps) -> BenchEmbedded:
 
 
 def store(event: BenchStoreInput, deps: Deps) -> BenchStored:
-    deps.db.execute(
+    # Committed with the step's checkpoint: the row and the step's completion are one transaction.
+    deps.store.defer(
         "insert_bench_result",
         task_id=event.task_id,
         label=event.label,

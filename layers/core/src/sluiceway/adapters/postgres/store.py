@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,12 @@ if TYPE_CHECKING:
 # holds its task's lease, so nobody else completes its steps meanwhile.
 _known: ContextVar[tuple[str, dict[tuple[str, str], dict[str, Any]]] | None] = ContextVar(
     "sluiceway_checkpoints", default=None
+)
+
+
+# Statements a running step asked to commit together with its checkpoint (see ``defer``).
+_pending: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar(
+    "sluiceway_pending", default=None
 )
 
 
@@ -55,6 +63,25 @@ class PostgresStateStore:
 
     def forget_checkpoints(self, token: Token[Any]) -> None:
         _known.reset(token)
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """While a durable step runs: statements given to :meth:`defer` commit with its
+        checkpoint, in one transaction (or not at all, if the step fails)."""
+        token = _pending.set([])
+        try:
+            yield
+        finally:
+            _pending.reset(token)
+
+    def defer(self, query: str, /, **params: Any) -> None:
+        """Run a named statement with the current step's checkpoint (at once outside a step):
+        the step's writes and its completion become durable together."""
+        pending = _pending.get()
+        if pending is None:
+            self.db.execute(query, **params)
+        else:
+            pending.append((query, params))
 
     def get_checkpoint(self, task_id: str, step: str, item: str) -> dict[str, Any] | None:
         known = _known.get()
@@ -113,7 +140,10 @@ class PostgresStateStore:
     ) -> None:
         """The checkpoint and its event commit together, before the step returns."""
         usage = record.usage if record else None
-        statements: list[tuple[str, dict[str, Any]]] = []
+        pending = _pending.get()
+        statements: list[tuple[str, dict[str, Any]]] = list(pending or [])
+        if pending:
+            pending.clear()
         if record is not None:
             statements.append(
                 (
