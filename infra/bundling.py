@@ -117,7 +117,7 @@ class LayerBundler:
             command += ["--no-index", "--find-links", self.config.wheelhouse]
         return [*command, *self.requirements]
 
-    def try_bundle(self, output_dir: str, options: cdk.BundlingOptions) -> bool:  # noqa: ARG002
+    def try_bundle(self, output_dir: str, options: cdk.BundlingOptions) -> bool:
         target = Path(output_dir) / "python"
         target.mkdir(parents=True, exist_ok=True)
         if self.config.bundling != "stage":
@@ -186,7 +186,11 @@ def lambda_runtime(config: Config) -> lambda_.Runtime:
 
 
 def lambda_architecture(config: Config) -> lambda_.Architecture:
-    return lambda_.Architecture.ARM_64 if config.architecture == "arm64" else lambda_.Architecture.X86_64
+    return (
+        lambda_.Architecture.ARM_64
+        if config.architecture == "arm64"
+        else lambda_.Architecture.X86_64
+    )
 
 
 def docker_platform(config: Config) -> Any:

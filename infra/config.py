@@ -122,7 +122,11 @@ class Config:
 def _parse(raw: Any) -> Any:
     if isinstance(raw, str):
         text = raw.strip()
-        if text[:1] in "{[" or text in ("true", "false", "null") or re.fullmatch(r"-?\d+(\.\d+)?", text):
+        if (
+            text[:1] in "{["
+            or text in ("true", "false", "null")
+            or re.fullmatch(r"-?\d+(\.\d+)?", text)
+        ):
             try:
                 return json.loads(text)
             except ValueError as exc:

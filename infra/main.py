@@ -67,7 +67,9 @@ def build(app: cdk.App, *, root: Path = REPO_ROOT, nag: bool = True) -> dict[str
         return config.name(name)
 
     data = DataStack(app, stack_id("data"), config=config, env=env)
-    queues = QueuesStack(app, stack_id("queues"), config=config, project=project, data=data, env=env)
+    queues = QueuesStack(
+        app, stack_id("queues"), config=config, project=project, data=data, env=env
+    )
     functions = FunctionsStack(
         app, stack_id("functions"), config=config, project=project, data=data, env=env
     )
@@ -97,6 +99,7 @@ def build(app: cdk.App, *, root: Path = REPO_ROOT, nag: bool = True) -> dict[str
         state_machines=workflows.state_machines,
         env=env,
     )
+    ingest.add_stack_dependency(workflows, "ingestion starts executions of the state machines")
     stacks.update(workflows=workflows, ingest=ingest)
     all_functions = {**functions.functions, **ingest.functions}
     api_function = project.api_function
@@ -110,6 +113,7 @@ def build(app: cdk.App, *, root: Path = REPO_ROOT, nag: bool = True) -> dict[str
             state_machines=workflows.state_machines,
             env=env,
         )
+        api.add_stack_dependency(workflows, "the API starts executions of the state machines")
         stacks["api"] = api
         all_functions[api_function.name] = api.function
     else:

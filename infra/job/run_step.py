@@ -52,7 +52,9 @@ def main() -> int:
     try:
         output = handler(event, _Context())
     except Exception as exc:
-        sys.stdout.write(json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}) + "\n")
+        sys.stdout.write(
+            json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}) + "\n"
+        )
         return 1
     sys.stdout.write(json.dumps(output) + "\n")
     return 0

@@ -17,11 +17,17 @@ import time
 from typing import Any
 
 import psycopg
+
 from sluiceway.adapters.postgres.db import connect
 from sluiceway.runtime.deps import database_url
 from sluiceway.settings import Settings
 
-FINAL = {"SUCCEEDED": "SUCCEEDED", "FAILED": "FAILED", "TIMED_OUT": "FAILED", "ABORTED": "CANCELLED"}
+FINAL = {
+    "SUCCEEDED": "SUCCEEDED",
+    "FAILED": "FAILED",
+    "TIMED_OUT": "FAILED",
+    "ABORTED": "CANCELLED",
+}
 DEFAULT_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "ExecutionAborted"}
 
 START = """
@@ -66,8 +72,12 @@ def record(conn: psycopg.Connection[Any], detail: dict[str, Any]) -> dict[str, A
         params = {"id": task_id, "status": final, "error": error, "cause": detail.get("cause")}
         changed = conn.execute(FINISH, params).rowcount
         if changed:
-            kind = {"SUCCEEDED": "task.succeeded", "CANCELLED": "task.cancelled"}.get(final, "task.failed")
-            conn.execute(EVENT, {"id": task_id, "kind": kind, "detail": json.dumps({"error": error})})
+            kind = {"SUCCEEDED": "task.succeeded", "CANCELLED": "task.cancelled"}.get(
+                final, "task.failed"
+            )
+            conn.execute(
+                EVENT, {"id": task_id, "kind": kind, "detail": json.dumps({"error": error})}
+            )
         row = conn.execute(COST, {"id": task_id}).fetchone()
     cost = float(row["cost"]) if row else 0.0
     return {"task_id": task_id, "status": final, "changed": bool(changed), "cost": cost}

@@ -14,20 +14,20 @@ from typing import TYPE_CHECKING, Any
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
-from sluiceway.ingest import INGEST_QUEUE
-from sluiceway.project import ApiTrigger
 
 from infra.nag import Why, suppress
 from infra.stacks.data import removal, retention
 from infra.stacks.ingest import grant_orchestration
-from infra.stacks.lambdas import FunctionContext, create_function
+from infra.stacks.lambdas import FunctionContext, create_function, state_machine_arns
+from sluiceway.ingest import INGEST_QUEUE
+from sluiceway.project import ApiTrigger
 
 if TYPE_CHECKING:
     from aws_cdk import aws_stepfunctions as sfn
     from constructs import Construct
-    from sluiceway.project import FunctionConfig
 
     from infra.stacks.queues import QueuesStack
+    from sluiceway.project import FunctionConfig
 
 
 class ApiStack(cdk.Stack):
@@ -49,12 +49,12 @@ class ApiStack(cdk.Stack):
         ctx = replace(
             context,
             ingest_queue=ingest_queue,
-            state_machine_arns={p: m.state_machine_arn for p, m in state_machines.items()},
+            state_machine_arns=state_machine_arns(self, context.config, list(state_machines)),
         )
         self.function = create_function(self, ctx, function)
         if ingest_queue is not None:
             ingest_queue.grant_send_messages(self.function)
-        grant_orchestration(self.function, state_machines)
+        grant_orchestration(self.function, config, list(state_machines))
 
         access_logs = logs.LogGroup(
             self,
@@ -111,20 +111,33 @@ class ApiStack(cdk.Stack):
         )
         plan.add_api_stage(stage=self.api.deployment_stage)
         for tenant in config.api.api_keys:
-            key = self.api.add_api_key(f"ApiKey{tenant.capitalize()}", api_key_name=config.name(tenant))
+            key = self.api.add_api_key(
+                f"ApiKey{tenant.capitalize()}", api_key_name=config.name(tenant)
+            )
             plan.add_api_key(key)
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url_for_path(function.trigger.base_path))
 
         suppress(
             self.api,
-            Why("APIG2", "Requests are validated by the function itself (pydantic models of every route); a proxy resource has no per-route schema here."),
-            Why("APIG3", "No WAF by default (cost): the stage and the usage plan throttle, and every call needs an API key."),
-            Why("APIG4", "Callers authenticate with an API key per tenant (usage plan); the function scopes every query to that tenant."),
+            Why(
+                "APIG2",
+                "Requests are validated by the function itself (pydantic models of every route); a proxy resource has no per-route schema here.",
+            ),
+            Why(
+                "APIG3",
+                "No WAF by default (cost): the stage and the usage plan throttle, and every call needs an API key.",
+            ),
+            Why(
+                "APIG4",
+                "Callers authenticate with an API key per tenant (usage plan); the function scopes every query to that tenant.",
+            ),
             Why("COG4", "API keys per tenant, not Cognito: callers are services, not users."),
             Why(
                 "IAM4",
                 "The account-level API Gateway role that pushes execution logs uses the AWS-managed "
                 "AmazonAPIGatewayPushToCloudWatchLogs policy.",
-                ("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",),
+                (
+                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+                ),
             ),
         )

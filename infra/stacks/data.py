@@ -27,7 +27,9 @@ ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_13
 
 
 def removal(config: Config) -> cdk.RemovalPolicy:
-    return cdk.RemovalPolicy.RETAIN if config.removal_policy == "retain" else cdk.RemovalPolicy.DESTROY
+    return (
+        cdk.RemovalPolicy.RETAIN if config.removal_policy == "retain" else cdk.RemovalPolicy.DESTROY
+    )
 
 
 _RETENTION = {
@@ -98,7 +100,13 @@ class DataStack(cdk.Stack):
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
                 resources=["*"],
                 conditions={
                     "ArnLike": {
@@ -121,7 +129,9 @@ class DataStack(cdk.Stack):
             max_azs=self.config.max_azs,
             nat_gateways=self.config.nat_gateways,
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
+                ec2.SubnetConfiguration(
+                    name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
+                ),
                 ec2.SubnetConfiguration(
                     name="app", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
                 ),
@@ -157,7 +167,13 @@ class DataStack(cdk.Stack):
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
             removal_policy=removal(self.config),
         )
-        suppress(bucket, Why("S1", "This is the access-log bucket of the document bucket; logging it into itself would loop."))
+        suppress(
+            bucket,
+            Why(
+                "S1",
+                "This is the access-log bucket of the document bucket; logging it into itself would loop.",
+            ),
+        )
         return bucket
 
     def _documents_bucket(self) -> s3.Bucket:
@@ -245,7 +261,10 @@ class DataStack(cdk.Stack):
                 "rotating the password would break their new connections until they recycle. "
                 "Rotate together with a switch to IAM authentication to the proxy.",
             ),
-            Why("RDS11", "The default PostgreSQL port: the cluster is reachable only from the proxy and migrations security groups, in isolated subnets."),
+            Why(
+                "RDS11",
+                "The default PostgreSQL port: the cluster is reachable only from the proxy and migrations security groups, in isolated subnets.",
+            ),
         )
         return cluster, proxy
 
@@ -264,7 +283,9 @@ class DataStack(cdk.Stack):
                 actions=["kms:Decrypt"],
                 resources=[self.key.key_arn],
                 conditions={
-                    "StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}
+                    "StringEquals": {
+                        "kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"
+                    }
                 },
             )
         )

@@ -59,7 +59,9 @@ class FunctionsStack(cdk.Stack):
             compatible_architectures=[lambda_architecture(config)],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.context = FunctionContext(config=config, root=project.root, data=data, layer=self.layer)
+        self.context = FunctionContext(
+            config=config, root=project.root, data=data, layer=self.layer
+        )
         self.migrations = self._migrations(project, data)
         self.functions: dict[str, lambda_.Function] = {}
         for fn in project.steps:

@@ -11,34 +11,49 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
-from sluiceway.ingest import INCOMING, INGEST_QUEUE
-from sluiceway.project import SqsTrigger
 
 from infra.nag import Why, suppress
-from infra.stacks.lambdas import FunctionContext, create_function
+from infra.stacks.lambdas import FunctionContext, create_function, state_machine_arns
+from sluiceway.ingest import INCOMING, INGEST_QUEUE
+from sluiceway.project import SqsTrigger
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_stepfunctions as sfn
     from constructs import Construct
 
+    from infra.config import Config
     from infra.project import Project
     from infra.stacks.queues import QueuesStack
 
 
-def grant_orchestration(function: lambda_.IFunction, machines: dict[str, sfn.StateMachine]) -> None:
-    """Start executions (named after task ids) and read, stop or redrive them."""
-    for machine in machines.values():
-        machine.grant_start_execution(function)
-        machine.grant_execution(
-            function,
-            "states:DescribeExecution",
-            "states:StopExecution",
-            "states:RedriveExecution",
+def grant_orchestration(function: lambda_.IFunction, config: Config, pipelines: list[str]) -> None:
+    """Start executions (named after task ids) and read, stop or redrive them. The ARNs are
+    built from the deterministic state machine names, not referenced across stacks."""
+    stack = cdk.Stack.of(function)
+    machines = state_machine_arns(function, config, pipelines)
+    executions = [
+        stack.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{config.name(p)}:*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
+        for p in pipelines
+    ]
+    function.add_to_role_policy(
+        iam.PolicyStatement(actions=["states:StartExecution"], resources=list(machines.values()))
+    )
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+            resources=executions,
+        )
+    )
     suppress(
         function,
         Why(
@@ -66,7 +81,7 @@ class IngestStack(cdk.Stack):
         ctx = replace(
             context,
             ingest_queue=queues.queues.get(INGEST_QUEUE),
-            state_machine_arns={p: m.state_machine_arn for p, m in state_machines.items()},
+            state_machine_arns=state_machine_arns(self, context.config, list(state_machines)),
         )
         self.functions: dict[str, lambda_.Function] = {}
         for fn in project.sqs_consumers:
@@ -80,7 +95,7 @@ class IngestStack(cdk.Stack):
                     report_batch_item_failures=True,
                 )
             )
-            grant_orchestration(function, state_machines)
+            grant_orchestration(function, context.config, list(state_machines))
             self.functions[fn.name] = function
 
         ingest_queue = queues.queues.get(INGEST_QUEUE)

@@ -19,7 +19,6 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from sluiceway.naming import cdk_id
 
 from infra.bundling import (
     DOCKER_CONTEXT_EXCLUDE,
@@ -29,14 +28,15 @@ from infra.bundling import (
 )
 from infra.nag import KMS_ACTIONS, LAMBDA_BASICS, LATEST_RUNTIME, OBJECT_KEYS, XRAY, Why, suppress
 from infra.stacks.data import DATABASE_NAME, removal, retention
+from sluiceway.naming import cdk_id
 
 if TYPE_CHECKING:
     from aws_cdk import aws_sqs as sqs
     from constructs import Construct
-    from sluiceway.project import FunctionConfig
 
     from infra.config import Config
     from infra.stacks.data import DataStack
+    from sluiceway.project import FunctionConfig
 
 
 @dataclass
@@ -100,6 +100,22 @@ def environment(scope: Construct, ctx: FunctionContext) -> dict[str, str]:
             ctx.state_machine_arns
         )
     return env
+
+
+def state_machine_arns(scope: Construct, config: Config, pipelines: list[str]) -> dict[str, str]:
+    """Pipeline -> state machine ARN, built from the deterministic names (``<prefix>-<pipeline>``)
+    rather than referenced: an environment variable holding a JSON of cross-stack references is
+    one ``Fn::Join`` of ``Fn::GetStackOutput`` values, which cfn-lint cannot check yet."""
+    stack = cdk.Stack.of(scope)
+    return {
+        p: stack.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=config.name(p),
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        for p in pipelines
+    }
 
 
 def create_function(
@@ -181,7 +197,9 @@ def grant_data_access(ctx: FunctionContext, function: lambda_.Function, *, model
 
 def bedrock_model_ids(config: Config) -> list[str]:
     """``bedrock/us.anthropic.claude-...`` -> ``us.anthropic.claude-...``."""
-    return sorted({m.removeprefix("bedrock/") for m in config.models.values() if m.startswith("bedrock/")})
+    return sorted(
+        {m.removeprefix("bedrock/") for m in config.models.values() if m.startswith("bedrock/")}
+    )
 
 
 def grant_bedrock(config: Config, grantee: iam.IGrantable) -> None:
@@ -190,7 +208,11 @@ def grant_bedrock(config: Config, grantee: iam.IGrantable) -> None:
     for model in bedrock_model_ids(config):
         # A cross-Region inference profile (us./eu./apac./global.) routes to the foundation model
         # in any Region of its geography: the model must be allowed in each of them.
-        base = model.split(".", 1)[1] if model.split(".", 1)[0] in ("us", "eu", "apac", "global") else model
+        base = (
+            model.split(".", 1)[1]
+            if model.split(".", 1)[0] in ("us", "eu", "apac", "global")
+            else model
+        )
         resources.append(f"arn:{stack.partition}:bedrock:*::foundation-model/{base}")
         if base != model:
             resources.append(

@@ -39,7 +39,14 @@ JOB_NAME_PREFIX = "sluiceway-step-"
 
 class LongStepsStack(cdk.Stack):
     def __init__(
-        self, scope: Construct, id: str, *, config: Config, data: DataStack, root: str, **kwargs: Any
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        data: DataStack,
+        root: str,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
         self.config = config
@@ -48,7 +55,10 @@ class LongStepsStack(cdk.Stack):
             cluster = self._cluster(data)
             self.cluster_name = cluster.cluster_name
             self.cluster_arn = cluster.cluster_arn
-            endpoint, authority = cluster.cluster_endpoint, cluster.cluster_certificate_authority_data
+            endpoint, authority = (
+                cluster.cluster_endpoint,
+                cluster.cluster_certificate_authority_data,
+            )
         else:
             assert settings.cluster_name and settings.endpoint and settings.certificate_authority
             self.cluster_name = settings.cluster_name
@@ -90,12 +100,17 @@ class LongStepsStack(cdk.Stack):
         )
         suppress(
             cluster,
-            Why("EKS1", "Step Functions' eks:runJob integration calls the Kubernetes API on its public endpoint only; access is by IAM access entries."),
+            Why(
+                "EKS1",
+                "Step Functions' eks:runJob integration calls the Kubernetes API on its public endpoint only; access is by IAM access entries.",
+            ),
             Why(
                 "IAM4",
                 "The EKS cluster and Auto Mode node roles use the AWS-managed EKS policies that "
                 "EKS Auto Mode requires.",
-                ("/^Policy::arn:<AWS::Partition>:iam::aws:policy\\/Amazon(EKS|EC2ContainerRegistry).*$/",),
+                (
+                    "/^Policy::arn:<AWS::Partition>:iam::aws:policy\\/Amazon(EKS|EC2ContainerRegistry).*$/",
+                ),
             ),
         )
         return cluster
@@ -181,7 +196,10 @@ class LongStepsStack(cdk.Stack):
                                 },
                                 "env": [
                                     {"name": "SLUICEWAY_STEP", "value.$": "$.function"},
-                                    {"name": "SLUICEWAY_EVENT", "value.$": "States.JsonToString($.event)"},
+                                    {
+                                        "name": "SLUICEWAY_EVENT",
+                                        "value.$": "States.JsonToString($.event)",
+                                    },
                                     *self.job_environment(data),
                                 ],
                             }
@@ -221,7 +239,9 @@ class LongStepsStack(cdk.Stack):
             state_machine_name=self.config.name("long-step"),
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_chainable(run),
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            logs=sfn.LogOptions(
+                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
             tracing_enabled=True,
             removal_policy=removal(self.config),
         )

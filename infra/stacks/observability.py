@@ -71,7 +71,9 @@ class ObservabilityStack(cdk.Stack):
             enforce_ssl=True,
             retention_period=cdk.Duration.days(14),
         )
-        suppress(self.recorder_dlq, Why("SQS3", "This is the dead-letter queue of the status events."))
+        suppress(
+            self.recorder_dlq, Why("SQS3", "This is the dead-letter queue of the status events.")
+        )
         self.recorder = self._recorder(root, data, layer, state_machines)
         self.model_cost = cw.Metric(
             namespace=METRICS_NAMESPACE,
@@ -79,7 +81,9 @@ class ObservabilityStack(cdk.Stack):
             statistic="Sum",
             period=cdk.Duration.hours(1),
         )
-        self._alarms(functions, state_machines, {**dead_letter_queues, "status-events": self.recorder_dlq})
+        self._alarms(
+            functions, state_machines, {**dead_letter_queues, "status-events": self.recorder_dlq}
+        )
         self._dashboard(data, functions, state_machines, queues, dead_letter_queues)
 
     def _recorder(
@@ -98,7 +102,9 @@ class ObservabilityStack(cdk.Stack):
             runtime=lambda_runtime(config),
             architecture=lambda_architecture(config),
             handler="status.handler",
-            code=lambda_.Code.from_asset(str(root / "infra" / "lambdas"), exclude=["__pycache__", "*.pyc"]),
+            code=lambda_.Code.from_asset(
+                str(root / "infra" / "lambdas"), exclude=["__pycache__", "*.pyc"]
+            ),
             layers=[layer],
             memory_size=256,
             timeout=cdk.Duration.seconds(30),
@@ -170,7 +176,9 @@ class ObservabilityStack(cdk.Stack):
         for name, dlq in sorted(dead_letter_queues.items()):
             self._alarm(
                 f"{_pascal(name)}DeadLetters",
-                dlq.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
+                dlq.metric_approximate_number_of_messages_visible(
+                    period=FIVE_MINUTES, statistic="Maximum"
+                ),
                 1,
                 f"Messages in the {name} dead-letter queue: inspect, then redrive (sluiceway queues redrive).",
             )
@@ -246,21 +254,45 @@ class ObservabilityStack(cdk.Stack):
             )
         ordered = sorted(functions.items())
         board.add_widgets(
-            cw.GraphWidget(title="Invocations", left=[f.metric_invocations(period=FIVE_MINUTES, label=n) for n, f in ordered], width=8),
-            cw.GraphWidget(title="Errors", left=[f.metric_errors(period=FIVE_MINUTES, label=n) for n, f in ordered], width=8),
-            cw.GraphWidget(title="Throttles", left=[f.metric_throttles(period=FIVE_MINUTES, label=n) for n, f in ordered], width=8),
+            cw.GraphWidget(
+                title="Invocations",
+                left=[f.metric_invocations(period=FIVE_MINUTES, label=n) for n, f in ordered],
+                width=8,
+            ),
+            cw.GraphWidget(
+                title="Errors",
+                left=[f.metric_errors(period=FIVE_MINUTES, label=n) for n, f in ordered],
+                width=8,
+            ),
+            cw.GraphWidget(
+                title="Throttles",
+                left=[f.metric_throttles(period=FIVE_MINUTES, label=n) for n, f in ordered],
+                width=8,
+            ),
         )
         board.add_widgets(
             cw.GraphWidget(
                 title="Duration p90 (ms)",
-                left=[f.metric_duration(period=FIVE_MINUTES, statistic="p90", label=n) for n, f in ordered],
+                left=[
+                    f.metric_duration(period=FIVE_MINUTES, statistic="p90", label=n)
+                    for n, f in ordered
+                ],
                 width=12,
             ),
             cw.GraphWidget(
                 title="Queues: visible / oldest (s)",
-                left=[q.metric_approximate_number_of_messages_visible(label=n) for n, q in sorted(queues.items())]
-                + [q.metric_approximate_number_of_messages_visible(label=f"{n} DLQ") for n, q in sorted(dead_letter_queues.items())],
-                right=[q.metric_approximate_age_of_oldest_message(label=n) for n, q in sorted(queues.items())],
+                left=[
+                    q.metric_approximate_number_of_messages_visible(label=n)
+                    for n, q in sorted(queues.items())
+                ]
+                + [
+                    q.metric_approximate_number_of_messages_visible(label=f"{n} DLQ")
+                    for n, q in sorted(dead_letter_queues.items())
+                ],
+                right=[
+                    q.metric_approximate_age_of_oldest_message(label=n)
+                    for n, q in sorted(queues.items())
+                ],
                 width=12,
             ),
         )

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
-from sluiceway.project import SqsTrigger
 
 from infra.nag import Why, suppress
 from infra.stacks.data import removal
+from sluiceway.project import SqsTrigger
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -65,7 +65,10 @@ class QueuesStack(cdk.Stack):
                 enforce_ssl=True,
                 retention_period=cdk.Duration.days(14),
             )
-            suppress(dlq, Why("SQS3", "This is a dead-letter queue: it has no dead-letter queue of its own."))
+            suppress(
+                dlq,
+                Why("SQS3", "This is a dead-letter queue: it has no dead-letter queue of its own."),
+            )
             self.dead_letter_queues[name] = dlq
             self.queues[name] = sqs.Queue(
                 self,

@@ -111,7 +111,7 @@ def test_upload_queue_ingest_worker_then_the_task_succeeded_with_steps(
     task_id = body["task_id"]
     location = headers["Location"]
     assert location == f"/v1/tasks/{task_id}"
-    assert deps.objects.get(f"incoming/acme/{task_id}/march invoice.txt") == INVOICE.read_bytes()
+    assert deps.objects.get(f"uploads/acme/{task_id}/march invoice.txt") == INVOICE.read_bytes()
 
     # Between the POST and the ingest function, the task is QUEUED (for acme only).
     status, _, task = acme("GET", location)
@@ -188,13 +188,13 @@ def test_a_failed_task_is_retried_and_cancelled(deps: Deps, acme: Client) -> Non
 
 
 def test_a_reference_and_an_idempotent_upload(deps: Deps, acme: Client) -> None:
-    deps.objects.put("incoming/acme/drop/letter.txt", b"Dear Sir, the total amount due is 12 EUR.")
+    deps.objects.put("uploads/acme/drop/letter.txt", b"Dear Sir, the total amount due is 12 EUR.")
     status, _, body = acme(
-        "POST", "/v1/tasks", {"bucket": deps.objects.bucket, "key": "incoming/acme/drop/letter.txt"}
+        "POST", "/v1/tasks", {"bucket": deps.objects.bucket, "key": "uploads/acme/drop/letter.txt"}
     )
     assert (status, body["key"], body["filename"]) == (
         202,
-        "incoming/acme/drop/letter.txt",
+        "uploads/acme/drop/letter.txt",
         "letter.txt",
     )
     first = acme("POST", "/v1/tasks", upload_body(), headers={"Idempotency-Key": "inv-88417"})
@@ -220,7 +220,7 @@ def test_a_reference_and_an_idempotent_upload(deps: Deps, acme: Client) -> None:
             "UnsupportedMediaType",
         ),
         ({"raw": b"x" * (7 * 1024 * 1024)}, 413, "PayloadTooLarge"),
-        ({"body": {"bucket": "documents", "key": "incoming/globex/x/a.txt"}}, 403, "Forbidden"),
+        ({"body": {"bucket": "documents", "key": "uploads/globex/x/a.txt"}}, 403, "Forbidden"),
         (
             {"body": {"filename": "a.txt", "content_base64": "QUJD"}, "key": None},
             401,

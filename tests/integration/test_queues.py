@@ -120,7 +120,7 @@ def test_messages_of_a_killed_consumer_come_back_after_the_visibility_timeout(
 def test_a_poison_message_reaches_the_dead_letter_queue_and_redrive_brings_it_back(
     admin: QueueAdmin,
 ) -> None:
-    queue = with_dlq(admin, "orders", max_receive_count=3, visibility_timeout=0.0)
+    queue = with_dlq(admin, "orders", max_receive_count=3, visibility_timeout=0.3)
     send_many(queue, ["good", "poison", "good-too"])
     attempts: dict[str, int] = {}
     healed = False

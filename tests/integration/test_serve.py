@@ -34,7 +34,7 @@ def test_a_file_dropped_in_the_inbox_becomes_a_finished_task(
         "SLUICEWAY_WORKERS": "1",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sluiceway", "serve"],
+        [sys.executable, "-m", "sluiceway", "serve", "--port", "0"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

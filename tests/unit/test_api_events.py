@@ -51,10 +51,10 @@ def test_sample_events_are_handled(api: Fixture, path: Path) -> None:
     api.data.keys[hash_key(SAMPLE_KEY)] = "acme"
     api.data.add_submission(
         Submission(
-            "sample-api-submission", "acme", "document", "documents", "incoming/acme/x/a", "a"
+            "sample-api-submission", "acme", "document", "documents", "uploads/acme/x/a", "a"
         )
     )
-    api.objects.put("incoming/acme/2026-11/report.pdf", b"%PDF-1.7")
+    api.objects.put("uploads/acme/2026-11/report.pdf", b"%PDF-1.7")
     event = json.loads(path.read_text())
     response = api.api(event, None)
     assert response["statusCode"] == EXPECTED[path.name], response["body"]

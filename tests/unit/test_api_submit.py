@@ -28,7 +28,7 @@ def test_an_upload_is_stored_enqueued_and_answered_202(api: Fixture) -> None:
     task_id = body["task_id"]
     assert body["status"] == "QUEUED"
     assert headers["Location"] == f"/v1/tasks/{task_id}" == body["links"]["self"]
-    key = f"incoming/acme/{task_id}/March invoice.txt"
+    key = f"uploads/acme/{task_id}/March invoice.txt"
     assert body["key"] == key and body["bucket"] == "documents"
     assert api.objects.objects[key] == b"Dear Ms. Fernhill"
     # One message on the ingest queue, which the ingest function turns into this execution.
@@ -162,12 +162,12 @@ def test_a_document_over_the_configured_limit_is_413(api: Fixture) -> None:
 
 
 def test_a_reference_to_an_object_of_the_tenant(api: Fixture) -> None:
-    api.objects.put("incoming/acme/2026-11/report.pdf", b"%PDF")
+    api.objects.put("uploads/acme/2026-11/report.pdf", b"%PDF")
     status, headers, body = api.call(
-        "POST", "/v1/tasks", {"bucket": "documents", "key": "incoming/acme/2026-11/report.pdf"}
+        "POST", "/v1/tasks", {"bucket": "documents", "key": "uploads/acme/2026-11/report.pdf"}
     )
     assert status == 202
-    assert body["key"] == "incoming/acme/2026-11/report.pdf"  # taken where it is, not copied
+    assert body["key"] == "uploads/acme/2026-11/report.pdf"  # taken where it is, not copied
     assert body["filename"] == "report.pdf"
     assert headers["Location"].endswith(body["task_id"])
     assert len(api.queue.sent) == 1
@@ -176,12 +176,12 @@ def test_a_reference_to_an_object_of_the_tenant(api: Fixture) -> None:
 @pytest.mark.parametrize(
     "key",
     [
-        "incoming/globex/2026-11/report.pdf",
-        "incoming/acme/../globex/x/report.pdf",
-        "incoming/acme/report.pdf/",
-        "incoming/acmeco/x/report.pdf",
+        "uploads/globex/2026-11/report.pdf",
+        "uploads/acme/../globex/x/report.pdf",
+        "uploads/acme/report.pdf/",
+        "uploads/acmeco/x/report.pdf",
         "derived/abc/text.txt",
-        "incoming/acme",
+        "uploads/acme",
     ],
 )
 def test_a_reference_outside_the_tenant_prefix_is_403(api: Fixture, key: str) -> None:
@@ -193,11 +193,11 @@ def test_a_reference_outside_the_tenant_prefix_is_403(api: Fixture, key: str) ->
 
 def test_a_reference_to_a_missing_object_or_another_bucket_is_400(api: Fixture) -> None:
     status, _, body = api.call(
-        "POST", "/v1/tasks", {"bucket": "documents", "key": "incoming/acme/x/missing.pdf"}
+        "POST", "/v1/tasks", {"bucket": "documents", "key": "uploads/acme/x/missing.pdf"}
     )
     assert (status, body["error"]) == (400, "ObjectNotFound")
     status, _, body = api.call(
-        "POST", "/v1/tasks", {"bucket": "elsewhere", "key": "incoming/acme/x/a.pdf"}
+        "POST", "/v1/tasks", {"bucket": "elsewhere", "key": "uploads/acme/x/a.pdf"}
     )
     assert (status, body["error"]) == (400, "InvalidRequest")
     assert body["details"][0]["loc"] == "bucket"

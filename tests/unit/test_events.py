@@ -15,21 +15,23 @@ from sluiceway.naming import state_name
 from tests.conftest import EVENTS, ROOT
 
 FUNCTION_EVENTS = sorted(
-    p for p in (EVENTS / "functions").glob("*/*.json") if p.parent.name != "ingest"
+    p for p in (EVENTS / "functions").glob("*/*.json") if p.parent.name not in ("ingest", "api")
 )
+API_EVENTS = sorted((EVENTS / "functions" / "api").glob("*.json"))  # see test_api_events.py
 INGEST_EVENTS = sorted((EVENTS / "functions" / "ingest").glob("*.json"))
 
 
 def input_model(function: str) -> type[BaseModel]:
-    from sluiceway.domain import steps
+    from sluiceway.domain import bench, steps
 
-    model: type[BaseModel] = getattr(steps, f"{state_name(function)}Input")
+    name = f"{state_name(function)}Input"
+    model: type[BaseModel] = getattr(steps, name, None) or getattr(bench, name)
     return model
 
 
 def test_every_function_has_a_sample_event() -> None:
     folders = {p.parent.name for p in (ROOT / "functions").glob("*/handler.py")}
-    with_events = {p.parent.name for p in FUNCTION_EVENTS + INGEST_EVENTS}
+    with_events = {p.parent.name for p in FUNCTION_EVENTS + INGEST_EVENTS + API_EVENTS}
     assert folders == with_events
 
 

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from sluiceway.runtime.deps import Deps
 
 INCOMING = "incoming"
+# API uploads live under their own prefix: S3 notifies `incoming/` only, so an uploaded document
+# is started once (by its API submission), not a second time by its S3 notification.
+UPLOADS = "uploads"
 INGEST_QUEUE = "ingest"
 INGEST_FUNCTION = "ingest"
 
@@ -47,7 +50,7 @@ class Submission:
 
 def tenant_of(key: str, default: str) -> str:
     parts = PurePosixPath(key).parts
-    return parts[1] if len(parts) >= 3 and parts[0] == INCOMING else default
+    return parts[1] if len(parts) >= 3 and parts[0] in (INCOMING, UPLOADS) else default
 
 
 def _from_s3_record(record: dict[str, Any], pipeline: str, tenant: str) -> Submission | None:

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     def statemachines_dir(self) -> Path:
         return self.project_root / "statemachines"
 
+    api_host: str = Field(
+        default="127.0.0.1", description="Where `sluiceway serve` serves the HTTP API."
+    )
+    api_port: int = Field(default=8787, ge=0, le=65535, description="0 picks a free port.")
     inbox: Path | None = Field(
         default=None,
         description="The local S3 drop watched by `sluiceway serve` (default HOME/inbox).",

@@ -7,7 +7,7 @@ import re
 import secrets
 
 KEY_PREFIX = "slw_"
-#: Tenants name a folder of the bucket (``incoming/<tenant>/``): no slashes, nothing odd.
+#: Tenants name a folder of the bucket (``incoming/<tenant>/``, ``uploads/<tenant>/``): no slashes, nothing odd.
 TENANT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 

@@ -67,10 +67,10 @@ class UploadTask(_Request):
 
 
 class ReferenceTask(_Request):
-    """Process an object already in the document bucket, under ``incoming/<tenant>/``."""
+    """Process an object already in the document bucket, under ``uploads/<tenant>/``."""
 
     bucket: str = Field(min_length=1, max_length=63, examples=["documents"])
-    key: str = Field(min_length=1, max_length=1024, examples=["incoming/acme/2026-11/report.pdf"])
+    key: str = Field(min_length=1, max_length=1024, examples=["uploads/acme/2026-11/report.pdf"])
     filename: str | None = Field(
         default=None, min_length=1, max_length=255, description="Default: the key's last part."
     )

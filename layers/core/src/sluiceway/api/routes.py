@@ -240,8 +240,8 @@ ROUTES: tuple[Route, ...] = (
         response=Submitted,
         body=SubmitTask,
         errors=_BODY_ERRORS,
-        description="Stores an uploaded document under incoming/<tenant>/<task_id>/<filename> "
-        "(or takes an object already under incoming/<tenant>/), enqueues it on the ingest queue "
+        description="Stores an uploaded document under uploads/<tenant>/<task_id>/<filename> "
+        "(or takes an object already under uploads/<tenant>/), enqueues it on the ingest queue "
         "and answers 202 with the task id and a Location header. The task is QUEUED until the "
         "ingest function starts its execution. Send an Idempotency-Key header to make retries "
         "of the same request submit the document once.",

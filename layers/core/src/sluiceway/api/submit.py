@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sluiceway.api.errors import DocumentTooLarge, Forbidden, InvalidRequest, ObjectNotFound
 from sluiceway.api.framework import Response
 from sluiceway.api.models import ReferenceTask, Submitted, UploadTask
-from sluiceway.ingest import INCOMING, Submission, submission_message
+from sluiceway.ingest import UPLOADS, Submission, submission_message
 from sluiceway.ports import OutgoingMessage
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def _store_upload(call: Call, body: UploadTask, task_id: str) -> tuple[str, str,
         raise DocumentTooLarge(
             f"the document is {len(content)} bytes; the limit is {backend.max_document_bytes}"
         )
-    key = f"{INCOMING}/{call.tenant}/{task_id}/{body.filename}"
+    key = f"{UPLOADS}/{call.tenant}/{task_id}/{body.filename}"
     backend.objects.put(key, content)
     return backend.objects.bucket, key, body.filename
 
@@ -91,7 +91,7 @@ def _check_reference(call: Call, body: ReferenceTask) -> tuple[str, str, str]:
     objects = call.backend.objects
     if body.bucket != objects.bucket:
         raise invalid("bucket", f"unknown bucket; documents live in {objects.bucket!r}", "bucket")
-    prefix = f"{INCOMING}/{call.tenant}/"
+    prefix = f"{UPLOADS}/{call.tenant}/"
     segments = body.key.split("/")
     if (
         not body.key.startswith(prefix)

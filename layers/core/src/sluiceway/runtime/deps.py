@@ -62,9 +62,7 @@ class Deps:
         self.db = db
         self.store = PostgresStateStore(db)
         self.vectors = PgVectorStore(db)
-        self.objects: ObjectStore = objects or LocalObjectStore(
-            settings.bucket_dir, settings.bucket
-        )
+        self.objects: ObjectStore = objects or self._object_store()
         self.embedder: Embedder = HashingEmbedder(settings.embedding_dimensions)
 
     def _object_store(self) -> ObjectStore:
