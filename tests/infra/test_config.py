@@ -68,7 +68,9 @@ def test_command_line_values_are_strings_and_json_is_parsed() -> None:
         ({"sluiceway:maxConcurrency": "{broken"}, "JSON"),
     ],
 )
-def test_invalid_context_is_refused_with_the_key_named(values: dict[str, Any], message: str) -> None:
+def test_invalid_context_is_refused_with_the_key_named(
+    values: dict[str, Any], message: str
+) -> None:
     with pytest.raises(module("infra.config").ConfigError, match=message):
         load(values)
 
@@ -136,7 +138,10 @@ def test_wheelhouse_bundling_never_reaches_the_index(tmp_path: Path) -> None:
     wheels.mkdir()
     config = load({"sluiceway:bundling": "wheelhouse", "sluiceway:wheelhouse": str(wheels)})
     bundler = bundling.LayerBundler(
-        ROOT / "layers/core/src/sluiceway", ["pydantic>=2"], config, pip=[sys.executable, "-m", "pip"]
+        ROOT / "layers/core/src/sluiceway",
+        ["pydantic>=2"],
+        config,
+        pip=[sys.executable, "-m", "pip"],
     )
     assert "--no-index" in bundler.pip_command(tmp_path)
     with pytest.raises(bundling.BundlingError, match="wheelhouse"):
@@ -152,7 +157,9 @@ def test_the_layer_hash_follows_the_source_and_the_target(tmp_path: Path) -> Non
     first = bundling.layer_hash(package, ["pydantic"], base)
     assert first == bundling.layer_hash(package, ["pydantic"], base)
     assert first != bundling.layer_hash(package, ["pydantic<3"], base)
-    assert first != bundling.layer_hash(package, ["pydantic"], load({"sluiceway:architecture": "x86_64"}))
+    assert first != bundling.layer_hash(
+        package, ["pydantic"], load({"sluiceway:architecture": "x86_64"})
+    )
     (package / "a.py").write_text("x = 2\n")
     assert first != bundling.layer_hash(package, ["pydantic"], base)
 
@@ -165,7 +172,9 @@ def test_the_layer_hash_follows_the_source_and_the_target(tmp_path: Path) -> Non
         ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/job@sha256:abc", ("job", "sha256:abc")),
     ],
 )
-def test_prebuilt_image_uris_are_split_into_repository_and_tag(uri: str, parts: tuple[str, str]) -> None:
+def test_prebuilt_image_uris_are_split_into_repository_and_tag(
+    uri: str, parts: tuple[str, str]
+) -> None:
     assert module("infra.stacks.lambdas").image_uri_parts(uri) == parts
 
 
@@ -174,9 +183,25 @@ def test_cdk_json_context_loads_and_names_only_known_sluiceway_keys() -> None:
     config = load(context)
     assert config.bundling == "pip"
     known = {
-        "prefix", "architecture", "pythonVersion", "bundling", "wheelhouse", "removalPolicy",
-        "natGateways", "maxAzs", "logRetentionDays", "aurora", "api", "longSteps", "alarms",
-        "functions", "maxConcurrency", "modelProfile", "models", "modelFunctions", "modelImage",
+        "prefix",
+        "architecture",
+        "pythonVersion",
+        "bundling",
+        "wheelhouse",
+        "removalPolicy",
+        "natGateways",
+        "maxAzs",
+        "logRetentionDays",
+        "aurora",
+        "api",
+        "longSteps",
+        "alarms",
+        "functions",
+        "maxConcurrency",
+        "modelProfile",
+        "models",
+        "modelFunctions",
+        "modelImage",
     }
     ours = {k.removeprefix("sluiceway:") for k in context if k.startswith("sluiceway:")}
     assert ours <= known

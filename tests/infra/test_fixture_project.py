@@ -94,7 +94,11 @@ def test_a_pipeline_may_run_a_step_on_the_long_step_runner(app: Synth) -> None:
         "PlanFunctionArn",
     }
     policies = json.dumps(
-        [p for k, p in app.resources("workflows", "AWS::IAM::Policy").items() if k.startswith("Long")]
+        [
+            p
+            for k, p in app.resources("workflows", "AWS::IAM::Policy").items()
+            if k.startswith("Long")
+        ]
     )
     for action in ("states:StartExecution", "states:DescribeExecution", "events:PutRule"):
         assert action in policies
@@ -135,7 +139,12 @@ def test_context_overrides_sizes_and_limits(app: Synth) -> None:
 def test_a_definition_calling_a_missing_function_is_refused(tmp_path: Path) -> None:
     root = copy_project(ROOT, tmp_path)
     (root / "statemachines/bad.asl.json").write_text(
-        json.dumps({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${NopeFunctionArn}", "End": True}}}),
+        json.dumps(
+            {
+                "StartAt": "A",
+                "States": {"A": {"Type": "Task", "Resource": "${NopeFunctionArn}", "End": True}},
+            }
+        ),
         encoding="utf-8",
     )
     with pytest.raises(module("infra.project").ProjectError, match="functions/nope/"):

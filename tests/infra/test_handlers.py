@@ -93,7 +93,8 @@ def task(store: PostgresStateStore, task_id: str) -> dict[str, Any]:
 def row(url: str, task_id: str) -> dict[str, Any]:
     with connect(url) as conn:
         found: dict[str, Any] | None = conn.execute(
-            "SELECT status, error, cause, started_at, finished_at FROM tasks WHERE id = %s", (task_id,)
+            "SELECT status, error, cause, started_at, finished_at FROM tasks WHERE id = %s",
+            (task_id,),
         ).fetchone()
     assert found is not None
     return found
@@ -114,7 +115,9 @@ def test_status_changes_reach_the_task_row(migrated: str, store: PostgresStateSt
     assert final["status"] == "SUCCEEDED" and final["finished_at"] is not None
 
 
-def test_the_pipelines_own_error_wins_and_timeouts_fail(migrated: str, store: PostgresStateStore) -> None:
+def test_the_pipelines_own_error_wins_and_timeouts_fail(
+    migrated: str, store: PostgresStateStore
+) -> None:
     status = module("infra.lambdas.status")
     task(store, "t-bad")
     task(store, "t-slow")
@@ -127,14 +130,18 @@ def test_the_pipelines_own_error_wins_and_timeouts_fail(migrated: str, store: Po
     assert row(migrated, "t-bad")["error"] == "CorruptDocument"
     assert row(migrated, "t-slow")["status"] == "RUNNING"
     with connect(migrated) as conn:
-        kinds = [r["kind"] for r in conn.execute("SELECT kind FROM task_events WHERE task_id = 't-bad'")]
+        kinds = [
+            r["kind"] for r in conn.execute("SELECT kind FROM task_events WHERE task_id = 't-bad'")
+        ]
     assert "task.failed" in kinds
 
 
 def test_model_cost_is_published_in_embedded_metric_format() -> None:
     status = module("infra.lambdas.status")
     line = json.loads(
-        status.metric_line("document", {"task_id": "t", "status": "SUCCEEDED", "cost": 0.0123}, 1000)
+        status.metric_line(
+            "document", {"task_id": "t", "status": "SUCCEEDED", "cost": 0.0123}, 1000
+        )
     )
     (directive,) = line["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "Sluiceway"

@@ -35,7 +35,13 @@ def functions_by_name(s: Synth) -> dict[str, tuple[str, str, dict[str, Any]]]:
 def test_synthesizes_with_no_error_and_no_unacknowledged_nag_finding(app: Synth) -> None:
     assert app.errors == []
     assert set(app.stacks) >= {
-        "data", "queues", "functions", "workflows", "ingest", "observability", "long-steps"
+        "data",
+        "queues",
+        "functions",
+        "workflows",
+        "ingest",
+        "observability",
+        "long-steps",
     }
 
 
@@ -54,8 +60,10 @@ def test_every_function_folder_is_one_lambda_named_by_the_naming_rule(app: Synth
         assert res["Properties"]["MemorySize"] == fn.memory_mb
         assert res["Properties"]["Timeout"] == fn.timeout_seconds
         expected_stack = (
-            "ingest" if isinstance(fn.trigger, SqsTrigger)
-            else "api" if isinstance(fn.trigger, ApiTrigger)
+            "ingest"
+            if isinstance(fn.trigger, SqsTrigger)
+            else "api"
+            if isinstance(fn.trigger, ApiTrigger)
             else "functions"
         )
         assert stack == expected_stack, name
@@ -105,7 +113,9 @@ def test_per_step_limits_become_reserved_concurrency(app: Synth) -> None:
         assert props.get("ReservedConcurrentExecutions") == app.project.max_concurrency.get(fn.name)
 
 
-def test_sqs_triggers_are_event_sources_with_max_concurrency_and_partial_failures(app: Synth) -> None:
+def test_sqs_triggers_are_event_sources_with_max_concurrency_and_partial_failures(
+    app: Synth,
+) -> None:
     mappings = list(app.resources("ingest", "AWS::Lambda::EventSourceMapping").values())
     consumers = app.project.sqs_consumers
     assert consumers and len(mappings) == len(consumers)
@@ -142,7 +152,11 @@ def test_document_bucket_is_versioned_encrypted_private_and_announces_incoming(a
             "BucketEncryption": {
                 "ServerSideEncryptionConfiguration": [
                     match.object_like(
-                        {"ServerSideEncryptionByDefault": match.object_like({"SSEAlgorithm": "aws:kms"})}
+                        {
+                            "ServerSideEncryptionByDefault": match.object_like(
+                                {"SSEAlgorithm": "aws:kms"}
+                            )
+                        }
                     )
                 ]
             },
@@ -189,7 +203,9 @@ def test_state_machine_roles_may_invoke_the_functions_their_definition_names(app
     policies = app.resources("workflows", "AWS::IAM::Policy")
     for pipeline in app.project.pipelines:
         name = "".join(p.capitalize() for p in pipeline.name.split("_"))
-        text = json.dumps([p for k, p in policies.items() if k.startswith(f"{name}StateMachineRole")])
+        text = json.dumps(
+            [p for k, p in policies.items() if k.startswith(f"{name}StateMachineRole")]
+        )
         assert "lambda:InvokeFunction" in text
         for folder in pipeline.functions:
             assert cdk_id(folder) in text, (pipeline.name, folder)
@@ -226,7 +242,10 @@ def test_api_is_a_keyed_throttled_proxy_under_its_base_path(app: Synth) -> None:
         assert method["Properties"]["HttpMethod"] == "ANY"
         assert method["Properties"]["ApiKeyRequired"] is True
         assert method["Properties"]["Integration"]["Type"] == "AWS_PROXY"
-    paths = {r["Properties"]["PathPart"] for r in app.resources("api", "AWS::ApiGateway::Resource").values()}
+    paths = {
+        r["Properties"]["PathPart"]
+        for r in app.resources("api", "AWS::ApiGateway::Resource").values()
+    }
     assert paths == {"v1", "{proxy+}"}
     (plan,) = app.resources("api", "AWS::ApiGateway::UsagePlan").values()
     assert plan["Properties"]["Throttle"] == {"RateLimit": 50, "BurstLimit": 100}

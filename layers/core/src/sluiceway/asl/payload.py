@@ -7,9 +7,12 @@ copied as they are; objects are processed recursively, including objects inside 
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from sluiceway.asl import variables
 from sluiceway.asl.errors import RUNTIME, StatesError
@@ -24,6 +27,15 @@ from sluiceway.asl.paths import JsonPath, PathNotFound, PathSyntaxError, parse_p
 
 def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON value, through orjson (several times faster than copy.deepcopy);
+    values orjson cannot represent (integers beyond 64 bits) take the slow path."""
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except TypeError:
+        return copy.deepcopy(value)
 
 
 @dataclass(frozen=True)

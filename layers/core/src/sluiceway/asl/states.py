@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,7 @@ from sluiceway.asl.jsonata_eval import JsonataTemplate
 from sluiceway.asl.map_state import MapStates
 from sluiceway.asl.model import Catcher, MapState, ParallelState, TaskState
 from sluiceway.asl.paths import JsonPath
-from sluiceway.asl.payload import compact_json
+from sluiceway.asl.payload import compact_json, json_copy
 from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
 from sluiceway.asl.query import check_result_size
 from sluiceway.asl.variables import Context, Scope
@@ -179,12 +178,12 @@ class ExecutionStates(MapStates):
         heartbeat = Heartbeat()
         task_context = TaskContext(
             state_name=state.name,
-            context=copy.deepcopy(dict(context)),
+            context=json_copy(dict(context)),
             timeout_seconds=timeout,
             heartbeat_seconds=heartbeat_seconds,
             heartbeat=heartbeat.beat,
         )
-        request = TaskRequest(state.resource, copy.deepcopy(payload), task_context, self.region)
+        request = TaskRequest(state.resource, json_copy(payload), task_context, self.region)
         await self.events.emit(lane, *integration.scheduled(request))
         await self.events.emit(lane, *integration.started(request))
         try:

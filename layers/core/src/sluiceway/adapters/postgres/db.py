@@ -7,8 +7,10 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, LiteralString
 
+import orjson
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_dumps
 from psycopg_pool import ConnectionPool
 
 from sluiceway.errors import StoreUnavailable
@@ -56,6 +58,14 @@ def migrations() -> list[tuple[int, str, LiteralString]]:
         if match:
             found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def _json_dumps(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+# psycopg serializes Jsonb parameters with this (orjson: several times faster than json).
+set_json_dumps(_json_dumps)
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from sluiceway.asl import StatesError
 from sluiceway.naming import folder_name, local_function_arn
 from sluiceway.project import StepLimits
@@ -117,7 +119,7 @@ class FunctionRegistry:
 def call_handler(handler: Any, payload: Any, function_name: str, timeout: float | None) -> Any:
     """Invoke a handler as Lambda does: the event and the result cross a JSON boundary, and an
     exception becomes the function's error (``Error`` = exception type, ``Cause`` = Lambda's JSON)."""
-    event = json.loads(json.dumps(payload))
+    event = orjson.loads(orjson.dumps(payload))
     context = LambdaContext(
         function_name=function_name,
         invoked_function_arn=local_function_arn(function_name),
@@ -128,7 +130,7 @@ def call_handler(handler: Any, payload: Any, function_name: str, timeout: float 
     except Exception as exc:
         raise StatesError(type(exc).__name__, lambda_error_cause(exc)) from exc
     try:
-        return json.loads(json.dumps(result))
+        return orjson.loads(orjson.dumps(result))
     except (TypeError, ValueError) as exc:
         raise StatesError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from exc
 
