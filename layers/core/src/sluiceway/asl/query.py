@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from sluiceway.asl import errors
 from sluiceway.asl.errors import StatesError
 from sluiceway.asl.jsonata_eval import JsonataTemplate, QueryEvaluationError
@@ -26,7 +28,12 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 
 
 def payload_size(value: Any) -> int:
-    return len(compact_json(value).encode("utf-8"))
+    """The value's size as compact UTF-8 JSON (orjson; the standard library for what it cannot
+    represent, such as integers beyond 64 bits)."""
+    try:
+        return len(orjson.dumps(value))
+    except TypeError:
+        return len(compact_json(value).encode("utf-8"))
 
 
 def check_result_size(state_name: str, value: Any, *, size: int | None = None) -> None:

@@ -25,9 +25,9 @@ from sluiceway.asl.jsonata_eval import JsonataTemplate
 from sluiceway.asl.map_state import MapStates
 from sluiceway.asl.model import Catcher, MapState, ParallelState, TaskState
 from sluiceway.asl.paths import JsonPath
-from sluiceway.asl.payload import compact_json, json_copy
+from sluiceway.asl.payload import json_copy
 from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
-from sluiceway.asl.query import check_result_size
+from sluiceway.asl.query import check_result_size, payload_size
 from sluiceway.asl.variables import Context, Scope
 
 ExecState = TaskState | ParallelState | MapState
@@ -207,7 +207,7 @@ class ExecutionStates(MapStates):
             await self.events.emit(lane, *integration.failed(request, converted))
             raise converted from None
         try:
-            size = len(compact_json(result).encode("utf-8"))
+            size = payload_size(result)
         except (TypeError, ValueError) as exc:
             # What the Lambda runtime reports for a return value it cannot serialize.
             message = f"Unable to marshal response: {exc}"

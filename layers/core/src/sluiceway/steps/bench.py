@@ -124,7 +124,8 @@ def classify(event: BenchClassifyInput, _deps: Deps) -> BenchClassified:
 
 def embed(event: BenchEmbedInput, deps: Deps) -> BenchEmbedded:
     vector = deps.embedder.embed([event.text])[0]
-    return BenchEmbedded(vector=[round(float(x), 6) for x in vector])
+    rounded: list[float] = np.round(vector.astype(np.float64), 6).tolist()
+    return BenchEmbedded(vector=rounded)
 
 
 def store(event: BenchStoreInput, deps: Deps) -> BenchStored:

@@ -38,6 +38,8 @@ class BenchResult:
     transactions_per_task: float
     cpu_percent: float
     cpu_ms_per_task: float
+    worker_cpu_ms_per_task: float
+    postgres_cpu_ms_per_task: float
     latency_ms: float
     in_flight: int
     workers: int
@@ -72,18 +74,22 @@ def _commits(conn: psycopg.Connection[Any]) -> int:
     return int(row["xact_commit"]) if row else 0
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of the workers and of every postgres process (the whole server)."""
-    total = 0.0
-    procs = [psutil.Process(p) for p in pids if psutil.pid_exists(p)]
-    procs += [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-    for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.Error:
-            continue
-    return total
+def _cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """User + system CPU of the workers, and of every postgres process (the whole server)."""
+
+    def used(procs: list[psutil.Process]) -> float:
+        total = 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
+    workers = [psutil.Process(p) for p in pids if psutil.pid_exists(p)]
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    return used(workers), used(postgres)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -146,7 +152,11 @@ def run_bench(
                     pool.check()
                     time.sleep(0.05)
                 seconds = time.monotonic() - started
-                cpu = _cpu_seconds(pool.pids) - cpu_before
+                worker_cpu, postgres_cpu = (
+                    after - before
+                    for after, before in zip(_cpu_seconds(pool.pids), cpu_before, strict=True)
+                )
+                cpu = worker_cpu + postgres_cpu
                 latencies = [
                     float(r["ms"])
                     for r in conn.execute(
@@ -169,6 +179,8 @@ def run_bench(
         transactions_per_task=round(commits / tasks, 2),
         cpu_percent=round(cpu / seconds / (os.cpu_count() or 1) * 100, 1),
         cpu_ms_per_task=round(cpu / tasks * 1000, 2),
+        worker_cpu_ms_per_task=round(worker_cpu / tasks * 1000, 2),
+        postgres_cpu_ms_per_task=round(postgres_cpu / tasks * 1000, 2),
         latency_ms=latency_ms,
         in_flight=per_worker * workers,
         workers=workers,

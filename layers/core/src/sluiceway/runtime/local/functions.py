@@ -79,6 +79,7 @@ class FunctionRegistry:
     def __init__(self, functions_dir: Path) -> None:
         self.functions_dir = functions_dir
         self._handlers: dict[str, Any] = {}
+        self._resolved: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def folders(self) -> list[str]:
@@ -89,6 +90,12 @@ class FunctionRegistry:
 
     def resolve(self, function: str) -> str:
         """A folder name from an ARN, a folder name, a state name or a CDK id."""
+        found = self._resolved.get(function)
+        if found is None:
+            found = self._resolved[function] = self._resolve(function)
+        return found
+
+    def _resolve(self, function: str) -> str:
         name = function_name_of(function)
         candidates = [name]
         if re.fullmatch(r"([A-Z][a-z0-9]*)+", name):
