@@ -4,6 +4,7 @@ real: migrations and status changes against the embedded Postgres."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ def server_url() -> Iterator[str]:
         conn.execute("DROP DATABASE IF EXISTS infra_handlers")
         conn.execute("CREATE DATABASE infra_handlers")
     try:
-        yield url.replace("/postgres", "/infra_handlers", 1)
+        yield re.sub(r"(postgresql://[^/]*/)([^?]*)", r"\g<1>infra_handlers", url, count=1)
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
