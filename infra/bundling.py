@@ -117,7 +117,8 @@ class LayerBundler:
             command += ["--no-index", "--find-links", self.config.wheelhouse]
         return [*command, *self.requirements]
 
-    def try_bundle(self, output_dir: str, options: cdk.BundlingOptions) -> bool:
+    def try_bundle(self, output_dir: str, *options: Any, **more: Any) -> bool:
+        """jsii passes the bundling options positionally; none is needed here."""
         target = Path(output_dir) / "python"
         target.mkdir(parents=True, exist_ok=True)
         if self.config.bundling != "stage":

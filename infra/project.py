@@ -123,7 +123,13 @@ def load_project(
         unknown = set(override) - {"memory_mb", "timeout_seconds"}
         if unknown:
             raise ProjectError(f"unknown size settings for {fn.name}: {sorted(unknown)}")
-        functions.append(replace(fn, **override))
+        functions.append(
+            replace(
+                fn,
+                memory_mb=int(override.get("memory_mb", fn.memory_mb)),
+                timeout_seconds=int(override.get("timeout_seconds", fn.timeout_seconds)),
+            )
+        )
     names = {fn.name for fn in functions}
     for name in sizes or {}:
         if name not in names:
@@ -144,10 +150,10 @@ def load_project(
 
     limits = dict(step_limits(statemachines_dir, environ={}).max_concurrency)
     for key, value in (max_concurrency or {}).items():
-        name = key if key in names else _folder_or_none(key)
-        if name not in names:
+        folder = key if key in names else _folder_or_none(key)
+        if folder is None or folder not in names:
             raise ProjectError(f"maxConcurrency for a function that does not exist: {key}")
-        limits[name] = value
+        limits[folder] = value
     for name in limits:
         if name not in names:
             raise ProjectError(

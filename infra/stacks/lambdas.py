@@ -32,7 +32,7 @@ from sluiceway.naming import cdk_id
 
 if TYPE_CHECKING:
     from aws_cdk import aws_sqs as sqs
-    from constructs import Construct
+    from constructs import Construct, IConstruct
 
     from infra.config import Config
     from infra.stacks.data import DataStack
@@ -102,7 +102,7 @@ def environment(scope: Construct, ctx: FunctionContext) -> dict[str, str]:
     return env
 
 
-def state_machine_arns(scope: Construct, config: Config, pipelines: list[str]) -> dict[str, str]:
+def state_machine_arns(scope: IConstruct, config: Config, pipelines: list[str]) -> dict[str, str]:
     """Pipeline -> state machine ARN, built from the deterministic names (``<prefix>-<pipeline>``)
     rather than referenced: an environment variable holding a JSON of cross-stack references is
     one ``Fn::Join`` of ``Fn::GetStackOutput`` values, which cfn-lint cannot check yet."""

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ class ObservabilityStack(cdk.Stack):
         root: Path,
         data: DataStack,
         layer: lambda_.ILayerVersion,
-        functions: dict[str, lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
         state_machines: dict[str, sfn.StateMachine],
         queues: dict[str, sqs.IQueue],
         dead_letter_queues: dict[str, sqs.IQueue],
@@ -168,7 +169,7 @@ class ObservabilityStack(cdk.Stack):
 
     def _alarms(
         self,
-        functions: dict[str, lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
         state_machines: dict[str, sfn.StateMachine],
         dead_letter_queues: dict[str, sqs.IQueue],
     ) -> None:
@@ -225,7 +226,7 @@ class ObservabilityStack(cdk.Stack):
     def _dashboard(
         self,
         data: DataStack,
-        functions: dict[str, lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
         state_machines: dict[str, sfn.StateMachine],
         queues: dict[str, sqs.IQueue],
         dead_letter_queues: dict[str, sqs.IQueue],

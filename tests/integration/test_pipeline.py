@@ -133,3 +133,18 @@ def test_retry_runs_a_failed_task_again(deps: Deps, tmp_path: Path) -> None:
     assert task.status == "SUCCEEDED", (task.error, task.cause)
     assert task.error is None
     assert task.document_type == "letter"
+
+
+def test_every_execution_keeps_its_history(deps: Deps) -> None:
+    from sluiceway.runtime.local.history import as_get_execution_history
+
+    task_id = submit_file(deps, INVOICE)
+    run_worker(deps)
+    history = as_get_execution_history(deps.store.execution_history(task_id))["events"]
+    types = [e["type"] for e in history]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
+    assert types[1:3] == ["TaskStateEntered", "LambdaFunctionScheduled"]
+    assert "ParallelStateEntered" in types and "MapIterationSucceeded" in types
+    assert [e["id"] for e in history] == list(range(1, len(history) + 1))
+    entered = next(e for e in history if e["type"] == "TaskStateEntered")
+    assert entered["stateEnteredEventDetails"]["name"] == "Extract"

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # Embedded runtime.
     workers: int = Field(default=2, ge=1, description="Worker processes running executions.")
     tasks_per_worker: int = Field(default=8, ge=1, description="Executions in flight per worker.")
+    record_history: bool = Field(
+        default=True,
+        description="Keep every execution's history events (like GetExecutionHistory).",
+    )
     lease_seconds: float = Field(
         default=30.0, gt=0, description="A task's lease; renewed while it runs."
     )

@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tretry.add_argument("task_ids", nargs="+", metavar="TASK_ID")
     tretry.add_argument("--json", action="store_true")
+    thistory = tsub.add_parser(
+        "history", help="execution history events (like GetExecutionHistory)"
+    )
+    thistory.add_argument("task_id")
+    thistory.add_argument("--execution", type=int, default=None, help="one execution (1 = first)")
     tcancel = tsub.add_parser("cancel", help="cancel a pending or running task")
     tcancel.add_argument("task_id")
 

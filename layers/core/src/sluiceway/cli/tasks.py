@@ -46,6 +46,15 @@ def main(args: argparse.Namespace) -> int:
             ]
             print(json.dumps(data, indent=None if args.json else 2, default=str))
             return 0
+        if args.action == "history":
+            from sluiceway.runtime.local.history import as_get_execution_history
+
+            rows = store.execution_history(args.task_id, args.execution)
+            if not rows:
+                print(f"sluiceway tasks history: no history for {args.task_id}", file=sys.stderr)
+                return 1
+            print(json.dumps(as_get_execution_history(rows), indent=2, default=str))
+            return 0
         if args.action == "cancel":
             if not store.cancel_task(args.task_id):
                 print(

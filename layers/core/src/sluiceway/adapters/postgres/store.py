@@ -317,6 +317,12 @@ class PostgresStateStore:
             )
         return steps
 
+    def record_history(self, params: dict[str, Any]) -> None:
+        self._write([("add_history_event", params)], wait=False)
+
+    def execution_history(self, task_id: str, execution: int | None = None) -> list[Row]:
+        return self.db.fetch_all("execution_history", task_id=task_id, execution=execution)
+
     def list_events(self, task_id: str, after: int = 0) -> list[Row]:
         return self.db.fetch_all("list_events", task_id=task_id, after=after)
 

@@ -114,7 +114,15 @@ def run_bench(
     try:
         url = _fresh_database(server_url)
         pool = WorkerPool(
-            settings, url, workers, extra_env={"SLUICEWAY_TASKS_PER_WORKER": str(per_worker)}
+            settings,
+            url,
+            workers,
+            extra_env={
+                # Execution history is observability, not durability: the bench measures the
+                # checkpointed steps alone (set SLUICEWAY_RECORD_HISTORY to include it).
+                "SLUICEWAY_TASKS_PER_WORKER": str(per_worker),
+                "SLUICEWAY_RECORD_HISTORY": os.environ.get("SLUICEWAY_RECORD_HISTORY", "false"),
+            },
         ).start()
         try:
             pool.wait_ready()

@@ -49,7 +49,6 @@ def worker_main(env: dict[str, str], stop: Any, ready: Any = None) -> None:
     try:
         asyncio.run(worker.run(stop=stop))
     finally:
-        deps.store.writer.close()
         deps.close()
 
 

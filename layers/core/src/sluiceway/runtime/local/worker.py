@@ -13,10 +13,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sluiceway.adapters.postgres.writer import GroupCommitWriter
 from sluiceway.asl import Executor, StateMachine
 from sluiceway.naming import substitute_function_arns
 from sluiceway.project import step_limits
 from sluiceway.runtime.local.functions import FunctionRegistry, LocalLambdaInvoker
+from sluiceway.runtime.local.history import HistoryRecorder
 from sluiceway.steps.record_failure import readable_cause
 
 if TYPE_CHECKING:
@@ -99,7 +101,14 @@ class Worker:
                 store.finish_task, task_id, self.owner, "FAILED", "PipelineNotFound", str(exc)
             )
             return "FAILED"
-        executor = Executor(machine, self.invoker, integrations=self.integrations)
+        listener = (
+            HistoryRecorder(store, task_id, row["executions"])
+            if self.settings.record_history
+            else None
+        )
+        executor = Executor(
+            machine, self.invoker, listener=listener, integrations=self.integrations
+        )
         found = await asyncio.to_thread(
             store.load_checkpoints, task_id, first_execution=row["executions"] == 1
         )
@@ -117,6 +126,18 @@ class Worker:
     async def run(self, *, stop: StopSignal | None = None, until_idle: bool = False) -> None:
         """Claim and run tasks until ``stop`` is set (then finish what is running), or, with
         ``until_idle``, until nothing is left to claim."""
+        store = self.deps.store
+        own_writer = store.writer is None
+        if own_writer:
+            store.writer = GroupCommitWriter(self.deps.db)
+        try:
+            await self._run(stop, until_idle)
+        finally:
+            if own_writer and store.writer is not None:
+                store.writer.close()
+                store.writer = None
+
+    async def _run(self, stop: StopSignal | None, until_idle: bool) -> None:
         loop = asyncio.get_running_loop()
         loop.set_default_executor(ThreadPoolExecutor(max_workers=self.capacity * 2 + 4))
         store = self.deps.store
