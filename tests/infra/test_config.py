@@ -205,3 +205,41 @@ def test_cdk_json_context_loads_and_names_only_known_sluiceway_keys() -> None:
     }
     ours = {k.removeprefix("sluiceway:") for k in context if k.startswith("sluiceway:")}
     assert ours <= known
+
+
+_BLOCK_LITELLM = """
+import importlib.util, json, sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "litellm" or name.startswith("litellm."):
+            raise ImportError("litellm is not in the core layer")
+sys.meta_path.insert(0, Block())
+failed = {}
+for name in json.loads(sys.argv[1]):
+    spec = importlib.util.spec_from_file_location(f"h_{name}", f"functions/{name}/handler.py")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as exc:
+        failed[name] = str(exc)
+print(json.dumps(failed))
+"""
+
+
+def test_zip_functions_import_without_litellm() -> None:
+    """The core layer has no litellm: every function outside modelFunctions must load without it
+    (models are imported lazily, through Deps.models)."""
+    import subprocess
+
+    config = load({})
+    project = module("infra.project").load_project(ROOT)
+    names = [fn.name for fn in project.functions if fn.name not in config.model_functions]
+    done = subprocess.run(
+        [sys.executable, "-c", _BLOCK_LITELLM, json.dumps(names)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "", "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
+    )
+    assert json.loads(done.stdout) == {}
