@@ -33,8 +33,15 @@ def suppress(construct: IConstruct, *whys: Why, children: bool = True) -> None:
     )
 
 
-def _policy(name: str) -> str:
-    return f"Policy::arn:<AWS::Partition>:iam::aws:policy/{name}"
+# A partition is a token in environment-agnostic stacks and a literal when the Region is known
+# (cdk deploy with credentials): findings name either form.
+PARTITION = "(<AWS::Partition>|aws|aws-cn|aws-us-gov)"
+
+
+def managed_policy(name: str) -> str:
+    """An AWS-managed policy, as the IAM4 finding names it (any partition)."""
+    escaped = name.replace("/", "\\/")
+    return f"/^Policy::arn:{PARTITION}:iam::aws:policy\\/{escaped}$/"
 
 
 LAMBDA_BASICS = Why(
@@ -43,8 +50,8 @@ LAMBDA_BASICS = Why(
     "function in a VPC) are the AWS-maintained minimum for a Lambda function; ENI actions have "
     "no resource-level permissions.",
     (
-        _policy("service-role/AWSLambdaBasicExecutionRole"),
-        _policy("service-role/AWSLambdaVPCAccessExecutionRole"),
+        managed_policy("service-role/AWSLambdaBasicExecutionRole"),
+        managed_policy("service-role/AWSLambdaVPCAccessExecutionRole"),
     ),
 )
 XRAY = Why(
@@ -90,7 +97,7 @@ CDK_INTERNAL = (
         "IAM4",
         "A helper function that CDK itself defines (custom resource provider, bucket "
         "notifications, log retention): its role uses the AWS-managed Lambda basic policy.",
-        (_policy("service-role/AWSLambdaBasicExecutionRole"),),
+        (managed_policy("service-role/AWSLambdaBasicExecutionRole"),),
     ),
     Why(
         "IAM5",

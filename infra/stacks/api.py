@@ -15,7 +15,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 
-from infra.nag import Why, suppress
+from infra.nag import Why, managed_policy, suppress
 from infra.stacks.data import removal, retention
 from infra.stacks.ingest import grant_orchestration
 from infra.stacks.lambdas import FunctionContext, create_function, state_machine_arns
@@ -136,8 +136,6 @@ class ApiStack(cdk.Stack):
                 "IAM4",
                 "The account-level API Gateway role that pushes execution logs uses the AWS-managed "
                 "AmazonAPIGatewayPushToCloudWatchLogs policy.",
-                (
-                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-                ),
+                (managed_policy("service-role/AmazonAPIGatewayPushToCloudWatchLogs"),),
             ),
         )

@@ -16,7 +16,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 
-from infra.nag import Why, suppress
+from infra.nag import PARTITION, Why, suppress
 from infra.stacks.lambdas import FunctionContext, create_function, state_machine_arns
 from sluiceway.ingest import INCOMING, INGEST_QUEUE
 from sluiceway.project import SqsTrigger
@@ -60,7 +60,7 @@ def grant_orchestration(function: lambda_.IFunction, config: Config, pipelines: 
             "IAM5",
             "Describe, stop or redrive the executions of this deployment's state machines "
             "(execution ARNs end with the execution name, the task id).",
-            ("/^Resource::arn:<AWS::Partition>:states:.*:execution:.*:\\*$/",),
+            (f"/^Resource::arn:{PARTITION}:states:.*:execution:.*:\\*$/",),
         ),
     )
 

@@ -26,7 +26,16 @@ from infra.bundling import (
     lambda_architecture,
     lambda_runtime,
 )
-from infra.nag import KMS_ACTIONS, LAMBDA_BASICS, LATEST_RUNTIME, OBJECT_KEYS, XRAY, Why, suppress
+from infra.nag import (
+    KMS_ACTIONS,
+    LAMBDA_BASICS,
+    LATEST_RUNTIME,
+    OBJECT_KEYS,
+    PARTITION,
+    XRAY,
+    Why,
+    suppress,
+)
 from infra.stacks.data import DATABASE_NAME, removal, retention
 from sluiceway.naming import cdk_id
 
@@ -230,6 +239,6 @@ def grant_bedrock(config: Config, grantee: iam.IGrantable) -> None:
             "IAM5",
             "Bedrock cross-Region inference: the named foundation models in every Region of the "
             "profile's geography (the Region is the only wildcard).",
-            ("/^Resource::arn:<AWS::Partition>:bedrock:\\*::foundation-model\\/.*$/",),
+            (f"/^Resource::arn:{PARTITION}:bedrock:\\*::foundation-model\\/.*$/",),
         ),
     )

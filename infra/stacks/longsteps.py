@@ -24,7 +24,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 
 from infra.bundling import DOCKER_CONTEXT_EXCLUDE, docker_platform
-from infra.nag import KMS_ACTIONS, OBJECT_KEYS, XRAY, Why, suppress
+from infra.nag import KMS_ACTIONS, OBJECT_KEYS, PARTITION, XRAY, Why, suppress
 from infra.stacks.data import DATABASE_NAME, removal, retention
 from infra.stacks.lambdas import grant_bedrock
 
@@ -109,7 +109,7 @@ class LongStepsStack(cdk.Stack):
                 "The EKS cluster and Auto Mode node roles use the AWS-managed EKS policies that "
                 "EKS Auto Mode requires.",
                 (
-                    "/^Policy::arn:<AWS::Partition>:iam::aws:policy\\/Amazon(EKS|EC2ContainerRegistry).*$/",
+                    f"/^Policy::arn:{PARTITION}:iam::aws:policy\\/Amazon(EKS|EC2ContainerRegistry).*$/",
                 ),
             ),
         )

@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 
-from infra.nag import FUNCTION_VERSIONS, XRAY, Why, suppress
+from infra.nag import FUNCTION_VERSIONS, PARTITION, XRAY, Why, suppress
 from infra.project import ProjectError
 from infra.stacks.data import removal, retention
 from sluiceway.naming import placeholder
@@ -189,6 +189,6 @@ class WorkflowsStack(cdk.Stack):
                 "IAM5",
                 "Describe/stop the executions of the long-step state machine this one starts "
                 "(execution ARNs end with the execution name).",
-                ("/^Resource::arn:<AWS::Partition>:states:.*:execution:.*:\\*$/",),
+                (f"/^Resource::arn:{PARTITION}:states:.*:execution:.*:\\*$/",),
             ),
         )

@@ -34,6 +34,8 @@ LONG_PIPELINE = {
     },
 }
 CONTEXT = {
+    # What `cdk deploy` would look up with credentials (and keep in cdk.context.json).
+    "availability-zones:account=123456789012:region=eu-west-1": ["eu-west-1a", "eu-west-1b"],
     "sluiceway:prefix": "acme",
     "sluiceway:modelProfile": "bedrock",
     "sluiceway:maxConcurrency": '{"Classify": 3}',
@@ -69,7 +71,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
-    yield synth(project, tmp_path_factory.mktemp("cdk.out"), CONTEXT)
+    # An environment-specific synthesis, as `cdk deploy` with credentials makes: the Region and
+    # partition are literals in ARNs (the nag acknowledgements must match them too).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CDK_DEFAULT_ACCOUNT", "123456789012")
+        mp.setenv("CDK_DEFAULT_REGION", "eu-west-1")
+        yield synth(project, tmp_path_factory.mktemp("cdk.out"), CONTEXT)
 
 
 def test_no_api_function_means_no_api_stack_and_a_clean_synthesis(app: Synth) -> None:
@@ -79,7 +86,8 @@ def test_no_api_function_means_no_api_stack_and_a_clean_synthesis(app: Synth) ->
     assert module("infra.lint").lint(app.outdir) == []
 
 
-def test_names_follow_the_prefix(app: Synth) -> None:
+def test_names_follow_the_prefix_and_the_environment(app: Synth) -> None:
+    assert app.stacks["data"].region == "eu-west-1"
     machines = app.all_resources("AWS::StepFunctions::StateMachine")
     names = {r["Properties"]["StateMachineName"] for _, r in machines.values()}
     assert names == {f"acme-{p.name}" for p in app.project.pipelines} | {"acme-long-step"}
