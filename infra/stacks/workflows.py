@@ -133,14 +133,14 @@ class WorkflowsStack(cdk.Stack):
             if _FUNCTION_RESOURCE.match(resource) or _LAMBDA_INVOKE.match(resource):
                 continue  # granted above: every function the definition names
             if _START_EXECUTION.match(resource) and long_step is not None:
-                self._grant_long_step(machine, long_step)
+                self._grant_long_step(machine)
                 continue
             raise ProjectError(
                 f"{pipeline.path.name}: a Task calls {resource!r}, which infra/stacks/workflows.py "
                 "does not grant; add its IAM there"
             )
 
-    def _grant_long_step(self, machine: sfn.StateMachine, long_step: sfn.IStateMachine) -> None:
+    def _grant_long_step(self, machine: sfn.StateMachine) -> None:
         # ARNs from the deterministic name: an execution ARN derived from a cross-stack
         # reference is an Fn::Split of Fn::GetStackOutput, which cfn-lint cannot check yet.
         name = self.config.name("long-step")
@@ -182,7 +182,6 @@ class WorkflowsStack(cdk.Stack):
                 ],
             )
         )
-        del long_step  # referenced by the definition substitution (and the stack dependency)
         suppress(
             machine,
             Why(

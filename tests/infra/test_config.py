@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -229,8 +230,6 @@ print(json.dumps(failed))
 def test_zip_functions_import_without_litellm() -> None:
     """The core layer has no litellm: every function outside modelFunctions must load without it
     (models are imported lazily, through Deps.models)."""
-    import subprocess
-
     config = load({})
     project = module("infra.project").load_project(ROOT)
     names = [fn.name for fn in project.functions if fn.name not in config.model_functions]

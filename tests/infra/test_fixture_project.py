@@ -38,6 +38,7 @@ CONTEXT = {
     "availability-zones:account=123456789012:region=eu-west-1": ["eu-west-1a", "eu-west-1b"],
     "sluiceway:prefix": "acme",
     "sluiceway:modelProfile": "bedrock",
+    "sluiceway:modelImage": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluiceway-models:2.1",
     "sluiceway:maxConcurrency": '{"Classify": 3}',
     "sluiceway:functions": '{"extract": {"memory_mb": 3008}}',
     "sluiceway:longSteps": json.dumps(
@@ -134,6 +135,8 @@ def test_bedrock_models_are_configured_and_granted_to_model_functions_only(app: 
     functions = app.resources("functions", "AWS::Lambda::Function")
     classify = next(r for k, r in functions.items() if k.startswith("ClassifyFunction"))
     assert env_of(classify)["SLUICEWAY_MODEL_LARGE"].startswith("bedrock/")
+    # A prebuilt model image: no image is built at deploy.
+    assert "sluiceway-models:2.1" in json.dumps(classify["Properties"]["Code"]["ImageUri"])
 
 
 def test_context_overrides_sizes_and_limits(app: Synth) -> None:

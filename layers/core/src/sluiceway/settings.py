@@ -93,7 +93,10 @@ class Settings(BaseSettings):
         if (cwd / "statemachines").is_dir() and (cwd / "functions").is_dir():
             return cwd
         # A source checkout: layers/core/src/sluiceway/settings.py -> the repository root.
-        return Path(__file__).resolve().parents[4]
+        here = Path(__file__).resolve()
+        if len(here.parents) > 4 and (here.parents[4] / "statemachines").is_dir():
+            return here.parents[4]
+        return cwd  # installed elsewhere (a Lambda layer): the working directory
 
     @property
     def functions_dir(self) -> Path:
