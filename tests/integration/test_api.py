@@ -3,9 +3,8 @@ the ingest queue and function, a worker. Requests go through urllib / http.clien
 
 from __future__ import annotations
 
-import contextlib
-
 import base64
+import contextlib
 import http.client
 import json
 import urllib.error
