@@ -46,7 +46,8 @@ def json_equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and bool(left == right)
 
 
-def _type_name(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """A value's JSON type name, as AWS names it in error messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -60,20 +61,20 @@ def _type_name(value: Any) -> str:
 
 def _array(value: Any, what: str) -> list[Any]:
     if not isinstance(value, list):
-        raise IntrinsicArgumentError(f"Expected {what} to be an array, but got {_type_name(value)}")
+        raise IntrinsicArgumentError(f"Expected {what} to be an array, but got {json_type(value)}")
     return value
 
 
 def _string(value: Any, what: str) -> str:
     if not isinstance(value, str):
-        raise IntrinsicArgumentError(f"Expected {what} to be a string, but got {_type_name(value)}")
+        raise IntrinsicArgumentError(f"Expected {what} to be a string, but got {json_type(value)}")
     return value
 
 
 def _integer(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise IntrinsicArgumentError(
-            f"Expected {what} to be an integer, but got {_type_name(value)}"
+            f"Expected {what} to be an integer, but got {json_type(value)}"
         )
     if isinstance(value, float):
         if not value.is_integer():
@@ -85,7 +86,7 @@ def _integer(value: Any, what: str) -> int:
 def _rounded(value: Any, what: str) -> int:
     """A number rounded like Java's Math.round (half up)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise IntrinsicArgumentError(f"Expected {what} to be a number, but got {_type_name(value)}")
+        raise IntrinsicArgumentError(f"Expected {what} to be a number, but got {json_type(value)}")
     return value if isinstance(value, int) else math.floor(value + 0.5)
 
 

@@ -23,12 +23,13 @@ from sluiceway.asl import errors, query
 from sluiceway.asl.control import CRASH, run_all
 from sluiceway.asl.errors import StatesError
 from sluiceway.asl.events import EventLog, Lane
+from sluiceway.asl.intrinsic_functions import json_type
 from sluiceway.asl.jsonata_eval import JsonataTemplate, QueryEvaluationError
 from sluiceway.asl.map_config import ObjectStore, batches, read_items
 from sluiceway.asl.model import Graph, MapState
 from sluiceway.asl.paths import JsonPath
 from sluiceway.asl.payload import PayloadTemplate
-from sluiceway.asl.processing import json_type, read_path
+from sluiceway.asl.processing import read_path
 from sluiceway.asl.variables import Context, Scope
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"

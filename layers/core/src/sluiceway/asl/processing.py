@@ -17,18 +17,6 @@ def iso_timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def read_path(path: JsonPath, data: Any, context: Any = None) -> Any:
     """Read ``path`` (``$$`` paths from ``context``); a definite path that matches nothing fails
     with States.Runtime."""
