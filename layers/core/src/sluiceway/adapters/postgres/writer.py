@@ -17,7 +17,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sluiceway.adapters.postgres.db import q
+import psycopg
+
+from sluiceway.adapters.postgres.db import connect, q
 
 if TYPE_CHECKING:
     from sluiceway.adapters.postgres.db import Database
@@ -38,6 +40,7 @@ class GroupCommitWriter:
     def __init__(self, db: Database, *, name: str = "group-commit") -> None:
         self.db = db
         self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._conn: psycopg.Connection[Any] | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         self.transactions = 0
@@ -56,6 +59,8 @@ class GroupCommitWriter:
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=30)
+        if self._conn is not None:
+            self._conn.close()
 
     def _take(self) -> tuple[list[_Write], bool]:
         first = self._queue.get()
@@ -73,10 +78,20 @@ class GroupCommitWriter:
         return batch, False
 
     def _commit(self, batch: list[_Write]) -> None:
-        with self.db.connection() as conn, conn.pipeline():
-            for write in batch:
-                for name, params in write.statements:
-                    conn.execute(q(name), params)
+        """One transaction on the writer's own connection (never waiting for the pool, which
+        the steps' threads share); a broken connection is replaced on the next batch."""
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = connect(self.db.url)
+            self._conn.autocommit = True  # each batch is one explicit transaction
+        conn = self._conn
+        try:
+            with conn.transaction(), conn.pipeline():
+                for write in batch:
+                    for name, params in write.statements:
+                        conn.execute(q(name), params)
+        except psycopg.OperationalError:
+            conn.close()
+            raise
 
     def _run(self) -> None:
         closing = False
