@@ -118,6 +118,15 @@ def test_step_functions_starts_one_execution_per_task(aws: None) -> None:
         orchestrator.start_execution("nope", "t-2", {}, "acme", None)
 
 
+def test_task_token_callbacks_reach_step_functions(aws: None) -> None:
+    """botocore validates every parameter: a wrong name or type would raise here."""
+    client = boto3.client("stepfunctions", region_name=REGION)
+    orchestrator = StepFunctionsOrchestrator(client, {"document": state_machine(client)})
+    orchestrator.send_task_success("token-1", {"approved": True})
+    orchestrator.send_task_failure("token-2", "Rejected", "x" * 40_000)  # cause is truncated
+    orchestrator.send_task_heartbeat("token-3")
+
+
 def test_aws_endpoint_url_is_honoured(aws: None) -> None:
     """The same adapters run against LocalStack or a moto server: boto3 reads AWS_ENDPOINT_URL."""
     os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:4566"

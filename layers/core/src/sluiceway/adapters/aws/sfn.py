@@ -81,3 +81,6 @@ class StepFunctionsOrchestrator:
 
     def send_task_failure(self, token: str, error: str, cause: str) -> None:
         self.client.send_task_failure(taskToken=token, error=error[:256], cause=cause[:32768])
+
+    def send_task_heartbeat(self, token: str) -> None:
+        self.client.send_task_heartbeat(taskToken=token)

@@ -137,11 +137,3 @@ class SqsQueue:
             dead_letter_queue=dlq_name,
             dead_letters=dead,
         )
-
-    def redrive_from(self, dead_letter_queue_arn: str, *, max_per_second: int | None = None) -> str:
-        """Start moving messages from a dead-letter queue back to their source (SQS
-        StartMessageMoveTask); returns the task handle."""
-        kwargs: dict[str, Any] = {"SourceArn": dead_letter_queue_arn}
-        if max_per_second:
-            kwargs["MaxNumberOfMessagesPerSecond"] = max_per_second
-        return str(self.client.start_message_move_task(**kwargs)["TaskHandle"])

@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool
 from sluiceway.errors import StoreUnavailable
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 Row = dict[str, Any]
 
@@ -180,6 +180,3 @@ class Database:
             return
         with self.connection() as conn, conn.cursor() as cur:
             cur.executemany(q(name), rows)
-
-    def iter_rows(self, name: str, /, **params: Any) -> Iterator[Row]:
-        yield from self.fetch_all(name, **params)

@@ -217,9 +217,6 @@ class PostgresQueue:
             dead_letters=int(dead["visible"]) + int(dead["in_flight"]) if dead else 0,
         )
 
-    def purge(self) -> None:
-        self.db.execute("purge_queue", queue=self.name)
-
 
 def trigger_queues(config: FunctionConfig) -> tuple[QueueConfig, QueueConfig]:
     """The queue feeding a triggered function and its dead-letter queue. Visibility is 6x the

@@ -181,9 +181,6 @@ class PostgresStateStore:
     def set_document_fields(self, task_id: str, fields: dict[str, Any]) -> None:
         self.db.execute("set_document_fields", task_id=task_id, fields=Jsonb(fields))
 
-    def get_document(self, task_id: str) -> Row | None:
-        return self.db.fetch_one("get_document", task_id=task_id)
-
     def record_result(self, task_id: str, result: dict[str, Any], document_type: str) -> None:
         self.db.execute(
             "record_result", id=task_id, result=Jsonb(result), document_type=document_type

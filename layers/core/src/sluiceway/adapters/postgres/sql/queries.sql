@@ -180,11 +180,6 @@ UPDATE documents SET document_type = %(document_type)s WHERE task_id = %(task_id
 -- name: set_document_fields
 UPDATE documents SET fields = %(fields)s WHERE task_id = %(task_id)s;
 
--- name: get_document
-SELECT task_id, tenant_id, bucket, key, filename, size_bytes, sha256, media_type, title, pages,
-       chars, encoding, text_key, document_type, fields
-FROM documents WHERE task_id = %(task_id)s;
-
 -- name: upsert_chunk
 INSERT INTO chunks (task_id, idx, tenant_id, start_char, end_char, text)
 VALUES (%(task_id)s, %(idx)s, %(tenant_id)s, %(start_char)s, %(end_char)s, %(text)s)

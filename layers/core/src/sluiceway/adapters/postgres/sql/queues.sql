@@ -131,9 +131,6 @@ FROM picked
 WHERE m.seq = picked.seq
 RETURNING m.queue;
 
--- name: purge_queue
-DELETE FROM queue_messages WHERE queue = %(queue)s;
-
 -- Concurrency slots ---------------------------------------------------------------------------
 
 -- name: create_slots
