@@ -133,6 +133,14 @@ def test_retry_runs_a_failed_task_again(deps: Deps, tmp_path: Path) -> None:
     assert task.status == "SUCCEEDED", (task.error, task.cause)
     assert task.error is None
     assert task.document_type == "letter"
+    # Like RedriveExecution: the second run sees $$.Execution.RedriveCount = 1.
+    started = [
+        row for row in deps.store.execution_history(task_id) if row["type"] == "ExecutionStarted"
+    ]
+    assert len(started) == 2
+    with deps.db.connection() as conn:
+        row = conn.execute("SELECT redrives FROM tasks WHERE id = %s", (task_id,)).fetchone()
+    assert row is not None and row["redrives"] == 1
 
 
 def test_every_execution_keeps_its_history(deps: Deps) -> None:

@@ -133,13 +133,15 @@ class Executor:
         state_machine_arn: str | None = None,
         *,
         role_arn: str | None = None,
+        redrive_count: int = 0,
     ) -> ExecutionResult:
         """Run one execution to its end. A BaseException that is not an Exception, raised by a
-        task, propagates unchanged (the runtime uses one to simulate a crash)."""
+        task, propagates unchanged (the runtime uses one to simulate a crash).
+        ``redrive_count`` is ``$$.Execution.RedriveCount`` (how often it was redriven)."""
         recording = set_recording(self.listener is not None)
         try:
             return await self._execute(
-                input, execution_name, execution_arn, state_machine_arn, role_arn
+                input, execution_name, execution_arn, state_machine_arn, role_arn, redrive_count
             )
         finally:
             reset_recording(recording)
@@ -151,6 +153,7 @@ class Executor:
         execution_arn: str | None,
         state_machine_arn: str | None,
         role_arn: str | None,
+        redrive_count: int,
     ) -> ExecutionResult:
         name = execution_name or str(uuid.uuid4())
         machine_arn = state_machine_arn or (
@@ -175,7 +178,7 @@ class Executor:
                 "StartTime": iso_timestamp(started.timestamp),
                 "Name": name,
                 "RoleArn": role,
-                "RedriveCount": 0,
+                "RedriveCount": redrive_count,
             },
             "StateMachine": {"Id": machine_arn, "Name": parts[-1]},
         }

@@ -114,7 +114,9 @@ class Worker:
         )
         token = store.use_checkpoints(task_id, found)
         try:
-            result = await executor.run(row["input"], execution_name=task_id)
+            result = await executor.run(
+                row["input"], execution_name=task_id, redrive_count=row.get("redrives", 0)
+            )
         finally:
             store.forget_checkpoints(token)
         status = "SUCCEEDED" if result.status == "SUCCEEDED" else "FAILED"

@@ -47,7 +47,7 @@ SET status = 'RUNNING',
     executions = t.executions + 1
 FROM picked
 WHERE t.id = picked.id
-RETURNING t.id, t.tenant_id, t.pipeline, t.input, t.executions;
+RETURNING t.id, t.tenant_id, t.pipeline, t.input, t.executions, t.redrives;
 
 -- name: renew_leases
 UPDATE tasks
@@ -76,7 +76,8 @@ FROM finished;
 -- name: requeue_task
 UPDATE tasks
 SET status = 'PENDING', error = NULL, cause = NULL, result = NULL, finished_at = NULL,
-    lease_owner = NULL, lease_expires_at = NULL
+    lease_owner = NULL, lease_expires_at = NULL,
+    redrives = redrives + CASE WHEN status IN ('FAILED', 'CANCELLED') THEN 1 ELSE 0 END
 WHERE id = %(id)s AND status IN ('FAILED', 'CANCELLED', 'RUNNING', 'PENDING')
 RETURNING id;
 
