@@ -156,3 +156,23 @@ def test_every_execution_keeps_its_history(deps: Deps) -> None:
     assert [e["id"] for e in history] == list(range(1, len(history) + 1))
     entered = next(e for e in history if e["type"] == "TaskStateEntered")
     assert entered["stateEnteredEventDetails"]["name"] == "Extract"
+
+
+def test_a_task_whose_worker_keeps_dying_ends_failed_not_reclaimed_forever(deps: Deps) -> None:
+    deps.settings.lease_seconds = 0.2
+    deps.settings.max_executions = 2
+    task_id = submit_file(deps, INVOICE)
+    for _ in range(2):  # the worker dies in the middle of both executions
+        with pytest.raises(SimulatedCrash):
+            run_worker(deps, CrashAfter(local_invoker(deps), "plan"))
+        time.sleep(0.3)
+    run_worker(deps)
+    task = deps.store.get_task(task_id)
+    assert task is not None
+    assert (task.status, task.error) == ("FAILED", "ExecutionAttemptsExhausted")
+    assert task.cause is not None and "2 executions" in task.cause
+    # Nothing is lost: a retry resumes from the checkpoints and finishes.
+    assert deps.store.requeue_task(task_id)
+    run_worker(deps)
+    task = deps.store.get_task(task_id)
+    assert task is not None and task.status == "SUCCEEDED"

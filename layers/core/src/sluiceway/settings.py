@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(
         default=30.0, gt=0, description="A task's lease; renewed while it runs."
     )
+    max_executions: int = Field(
+        default=5, ge=1, description="A task whose worker dies this many times ends FAILED."
+    )
     poll_seconds: float = Field(default=0.5, gt=0)
 
     project_dir: Path | None = Field(

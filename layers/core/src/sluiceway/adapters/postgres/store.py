@@ -229,6 +229,10 @@ class PostgresStateStore:
     def ensure_manual_task(self, task_id: str, tenant_id: str, input: dict[str, Any]) -> None:
         self.db.execute("ensure_manual_task", id=task_id, tenant_id=tenant_id, input=Jsonb(input))
 
+    def fail_exhausted_tasks(self, max_executions: int) -> int:
+        """End (FAILED) the tasks whose worker died during each of ``max_executions`` runs."""
+        return self.db.execute("fail_exhausted_tasks", max_executions=max_executions)
+
     def claim_tasks(self, owner: str, limit: int, lease_seconds: float) -> list[Row]:
         return self.db.fetch_all(
             "claim_tasks", owner=owner, limit=limit, lease_seconds=lease_seconds

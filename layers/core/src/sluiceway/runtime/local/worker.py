@@ -146,11 +146,18 @@ class Worker:
         lease = self.settings.lease_seconds
         running: dict[str, asyncio.Task[str]] = {}
         last_renewal = time.monotonic()
+        last_sweep = float("-inf")
         while True:
             stopping = stop is not None and stop.is_set()
             claimed = []
             free = self.capacity - len(running)
             if free > 0 and not stopping:
+                if time.monotonic() - last_sweep > lease:
+                    # Tasks whose workers keep dying are ended, not reclaimed forever.
+                    await asyncio.to_thread(
+                        store.fail_exhausted_tasks, self.settings.max_executions
+                    )
+                    last_sweep = time.monotonic()
                 claimed = await asyncio.to_thread(store.claim_tasks, self.owner, free, lease)
                 for row in claimed:
                     running[row["id"]] = asyncio.create_task(self.execute(row), name=row["id"])

@@ -49,6 +49,25 @@ FROM picked
 WHERE t.id = picked.id
 RETURNING t.id, t.tenant_id, t.pipeline, t.input, t.executions, t.redrives;
 
+-- name: fail_exhausted_tasks
+-- A task whose worker died during each of its last executions (its lease expired every time)
+-- is not claimed forever: it ends FAILED, its input and checkpoints kept for a retry.
+WITH exhausted AS (
+    UPDATE tasks
+    SET status = 'FAILED',
+        error = 'ExecutionAttemptsExhausted',
+        cause = 'the worker running this task stopped during each of its ' || executions
+                || ' executions; the task was given up (retry it with `sluiceway tasks retry`)',
+        finished_at = clock_timestamp(),
+        lease_owner = NULL,
+        lease_expires_at = NULL
+    WHERE status = 'RUNNING' AND lease_expires_at < clock_timestamp()
+      AND executions >= %(max_executions)s
+    RETURNING id
+)
+INSERT INTO task_events (task_id, kind, detail)
+SELECT id, 'task.failed', '{"error": "ExecutionAttemptsExhausted"}'::jsonb FROM exhausted;
+
 -- name: renew_leases
 UPDATE tasks
 SET lease_expires_at = clock_timestamp() + make_interval(secs => %(lease_seconds)s)
