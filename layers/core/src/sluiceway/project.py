@@ -50,6 +50,8 @@ class FunctionConfig:
     memory_mb: int = 1024
     description: str = ""
     trigger: SqsTrigger | ApiTrigger | None = None
+    #: Short CPU-only handlers: the embedded runtime calls them on its event loop, no thread hop.
+    inline: bool = False
 
     @property
     def is_step(self) -> bool:
@@ -96,6 +98,7 @@ def function_config(functions_dir: Path, name: str) -> FunctionConfig:
             memory_mb=int(data.get("memory_mb", 1024)),
             description=str(data.get("description", "")),
             trigger=parsed,
+            inline=bool(data.get("inline", False)),
         )
     except TypeError as exc:
         raise ProjectConfigError(f"{path}: {exc}") from exc

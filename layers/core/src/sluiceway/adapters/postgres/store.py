@@ -12,6 +12,7 @@ from psycopg.types.json import Jsonb
 
 from sluiceway.adapters.postgres.db import Database, Row, q
 from sluiceway.domain.tasks import StepProgress, Task
+from sluiceway.runtime.commits import hand_over
 
 if TYPE_CHECKING:
     from sluiceway.adapters.postgres.writer import GroupCommitWriter
@@ -92,10 +93,9 @@ class PostgresStateStore:
 
     def _write(self, statements: list[tuple[str, dict[str, Any]]], *, wait: bool = True) -> None:
         if self.writer is not None:
-            if wait:
-                self.writer.write(statements)
-            else:
-                self.writer.submit(statements)
+            future = self.writer.submit(statements)
+            if wait and not hand_over(future):
+                future.result()
             return
         with self.db.connection() as conn:
             for name, params in statements:

@@ -19,9 +19,11 @@ import orjson
 
 from sluiceway.asl import StatesError
 from sluiceway.naming import folder_name, local_function_arn
-from sluiceway.project import StepLimits
+from sluiceway.project import StepLimits, function_config
+from sluiceway.runtime.commits import collecting_commits
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
     from pathlib import Path
 
     from sluiceway.asl import TaskContext
@@ -80,6 +82,7 @@ class FunctionRegistry:
         self.functions_dir = functions_dir
         self._handlers: dict[str, Any] = {}
         self._resolved: dict[str, str] = {}
+        self._inline: dict[str, bool] = {}
         self._lock = threading.Lock()
 
     def folders(self) -> list[str]:
@@ -107,6 +110,11 @@ class FunctionRegistry:
             "Lambda.ResourceNotFoundException",
             f"Function not found: {function} (no {self.functions_dir}/{name}/handler.py)",
         )
+
+    def is_inline(self, folder: str) -> bool:
+        if folder not in self._inline:
+            self._inline[folder] = function_config(self.functions_dir, folder).inline
+        return self._inline[folder]
 
     def handler(self, folder: str) -> Any:
         with self._lock:
@@ -177,8 +185,28 @@ class LocalLambdaInvoker:
         finally:
             self.limiter.release(key, slot)
 
+    def _invoke_collecting(
+        self, function: str, payload: Any, timeout: float | None
+    ) -> tuple[Any, list[Future[None]]]:
+        with collecting_commits() as commits:
+            return self.invoke_sync(function, payload, timeout), commits
+
     async def invoke(self, function: str, payload: Any, context: TaskContext) -> Any:
-        return await asyncio.to_thread(self.invoke_sync, function, payload, context.timeout_seconds)
+        """Run the handler (inline functions on the loop, others in a thread), then await the
+        commits it left: a durable step is complete only once its checkpoint is."""
+        timeout = context.timeout_seconds
+        if self.registry.is_inline(self.registry.resolve(function)):
+            result, commits = self._invoke_collecting(function, payload, timeout)
+        else:
+            result, commits = await asyncio.to_thread(
+                self._invoke_collecting, function, payload, timeout
+            )
+        for commit in commits:
+            try:
+                await asyncio.wrap_future(commit)
+            except Exception as exc:
+                raise StatesError(type(exc).__name__, lambda_error_cause(exc)) from exc
+        return result
 
 
 class MappedLambdaInvoker:
