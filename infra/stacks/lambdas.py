@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -145,27 +145,26 @@ def create_function(
         encryption_key=ctx.data.key,
         removal_policy=removal(config),
     )
-    function_name = config.name(fn.name)
     description = fn.description or f"Sluiceway step {name.removesuffix('Function')}"
-    subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+    # What image and zip functions share.
+    common: dict[str, Any] = {
+        "function_name": config.name(fn.name),
+        "description": description,
+        "architecture": lambda_architecture(config),
+        "memory_size": fn.memory_mb,
+        "timeout": cdk.Duration.seconds(fn.timeout_seconds),
+        "environment": environment(scope, ctx),
+        "vpc": ctx.data.vpc,
+        "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        "security_groups": [ctx.data.functions_sg],
+        "tracing": lambda_.Tracing.ACTIVE,
+        "log_group": log_group,
+        "reserved_concurrent_executions": reserved_concurrency,
+    }
     function: lambda_.Function
     if fn.name in config.model_functions:
         function = lambda_.DockerImageFunction(
-            scope,
-            name,
-            code=model_image_code(scope, ctx, fn.name),
-            function_name=function_name,
-            description=description,
-            architecture=lambda_architecture(config),
-            memory_size=fn.memory_mb,
-            timeout=cdk.Duration.seconds(fn.timeout_seconds),
-            environment=environment(scope, ctx),
-            vpc=ctx.data.vpc,
-            vpc_subnets=subnets,
-            security_groups=[ctx.data.functions_sg],
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=log_group,
-            reserved_concurrent_executions=reserved_concurrency,
+            scope, name, code=model_image_code(scope, ctx, fn.name), **common
         )
     else:
         function = lambda_.Function(
@@ -177,18 +176,7 @@ def create_function(
                 str(ctx.root / "functions" / fn.name), exclude=["__pycache__", "*.pyc"]
             ),
             layers=[ctx.layer],
-            function_name=function_name,
-            description=description,
-            architecture=lambda_architecture(config),
-            memory_size=fn.memory_mb,
-            timeout=cdk.Duration.seconds(fn.timeout_seconds),
-            environment=environment(scope, ctx),
-            vpc=ctx.data.vpc,
-            vpc_subnets=subnets,
-            security_groups=[ctx.data.functions_sg],
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=log_group,
-            reserved_concurrent_executions=reserved_concurrency,
+            **common,
         )
         suppress(function, LATEST_RUNTIME)
     grant_data_access(ctx, function, models=fn.name in config.model_functions)
