@@ -32,6 +32,9 @@ class RecordingOrchestrator:
         self.started[task_id] = {"pipeline": pipeline, "input": input, "tenant": tenant_id}
         return True
 
+    def retry(self, pipeline: str, task_id: str) -> bool:
+        return task_id in self.started
+
 
 def notification(key: str, sequencer: str = "0055AED6DCD90281E5") -> str:
     return json.dumps(s3_notification("documents", key, 123, "abc", sequencer))

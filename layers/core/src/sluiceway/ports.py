@@ -237,6 +237,11 @@ class Orchestrator(Protocol):
         source_name: str | None,
     ) -> bool: ...
 
+    def retry(self, pipeline: str, task_id: str) -> bool:
+        """Run a failed (or cancelled) task again from where it stopped: finished steps are not
+        run again (RedriveExecution in AWS). False if the task cannot be retried."""
+        ...
+
 
 class Callbacks(Protocol):
     """Completes ``.waitForTaskToken`` states: Step Functions' SendTask* calls, or the embedded

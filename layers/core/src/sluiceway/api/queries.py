@@ -84,7 +84,11 @@ class PostgresApiData:
         return [EventOut.model_validate(r) for r in rows]
 
     def requeue_task(self, task_id: str) -> bool:
-        return self.deps.store.requeue_task(task_id)
+        """Run the task again where it stopped (locally: requeued; in AWS: RedriveExecution)."""
+        task = self.deps.store.get_task(task_id, with_steps=False)
+        if task is None:
+            return False
+        return self.deps.orchestrator.retry(task.pipeline, task_id)
 
     def cancel_task(self, task_id: str) -> bool:
         return self.deps.store.cancel_task(task_id)

@@ -65,7 +65,13 @@ def main(args: argparse.Namespace) -> int:
             print(f"cancelled {args.task_id}")
             return 0
         # retry
-        missing = [t for t in args.task_ids if not store.requeue_task(t)]
+        orchestrator = runtime.deps.orchestrator
+        missing = [
+            t
+            for t in args.task_ids
+            if (task := store.get_task(t, with_steps=False)) is None
+            or not orchestrator.retry(task.pipeline, t)
+        ]
         if missing:
             print(f"sluiceway tasks retry: no retryable task {', '.join(missing)}", file=sys.stderr)
             return 1

@@ -72,9 +72,22 @@ class StepFunctionsOrchestrator:
             "cause": response.get("cause"),
         }
 
-    def redrive(self, pipeline: str, task_id: str) -> None:
-        """Restart a failed execution from its failed state (RedriveExecution)."""
-        self.client.redrive_execution(executionArn=execution_arn(self._arn(pipeline), task_id))
+    def retry(self, pipeline: str, task_id: str) -> bool:
+        """Restart a failed execution from its failed state (RedriveExecution); the task row goes
+        back to PENDING until the execution's status events move it on."""
+        try:
+            self.client.redrive_execution(executionArn=execution_arn(self._arn(pipeline), task_id))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in (
+                "ExecutionNotRedrivable",
+                "ExecutionDoesNotExist",
+                "ExecutionLimitExceeded",
+            ):
+                return False
+            raise
+        if self.store is not None:
+            self.store.requeue_task(task_id)
+        return True
 
     def send_task_success(self, token: str, output: Any) -> None:
         self.client.send_task_success(taskToken=token, output=json.dumps(output))

@@ -24,3 +24,7 @@ class LocalOrchestrator:
         return self.store.create_task(
             task_id, tenant_id, pipeline, input, source_name, if_absent=True
         )
+
+    def retry(self, pipeline: str, task_id: str) -> bool:
+        """PENDING again: a worker claims it and replays it, finished steps from checkpoints."""
+        return self.store.requeue_task(task_id)
