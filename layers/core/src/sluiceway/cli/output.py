@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from sluiceway.domain.tasks import Task
 
 
@@ -35,6 +37,15 @@ def task_json(task: Task) -> dict[str, Any]:
     }
 
 
+def console(*, stderr: bool = False) -> Console:
+    """A rich console; when the output is not a terminal (a pipe, a CI log) it is 120 columns
+    wide instead of rich's 80, so tables keep file names and errors on one line."""
+    from rich.console import Console
+
+    out = Console(stderr=stderr)
+    return out if out.is_terminal else Console(stderr=stderr, width=120)
+
+
 def print_json_lines(tasks: list[Task]) -> None:
     for task in tasks:
         sys.stdout.write(json.dumps(task_json(task)) + "\n")
@@ -44,11 +55,10 @@ _STYLE = {"SUCCEEDED": "green", "FAILED": "red", "CANCELLED": "yellow", "RUNNING
 
 
 def print_table(tasks: list[Task], title: str | None = None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
-    table.add_column("file", overflow="fold")
+    table.add_column("file", no_wrap=True)
     table.add_column("status")
     table.add_column("type")
     table.add_column("steps", justify="right")
@@ -67,4 +77,4 @@ def print_table(tasks: list[Task], title: str | None = None) -> None:
             f"{duration:.2f}s" if duration is not None else "",
             error,
         )
-    Console().print(table)
+    console().print(table)

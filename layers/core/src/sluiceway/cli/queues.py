@@ -33,8 +33,9 @@ def main(args: argparse.Namespace) -> int:
         for row in stats:
             print(json.dumps(asdict(row)))
         return 0
-    from rich.console import Console
     from rich.table import Table
+
+    from sluiceway.cli.output import console
 
     table = Table(title="queues")
     for column in ("queue", "visible", "in flight", "delayed", "dead-letter queue", "dead letters"):
@@ -48,5 +49,5 @@ def main(args: argparse.Namespace) -> int:
             row.dead_letter_queue or "",
             f"[red]{row.dead_letters}[/]" if row.dead_letters else "0",
         )
-    Console().print(table)
+    console().print(table)
     return 0

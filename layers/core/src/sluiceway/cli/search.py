@@ -19,8 +19,9 @@ def main(args: argparse.Namespace) -> int:
         for hit in hits:
             print(json.dumps({**hit, "score": round(float(hit["score"]), 4)}))
         return 0
-    from rich.console import Console
     from rich.table import Table
+
+    from sluiceway.cli.output import console
 
     table = Table(title=f"search: {args.query}")
     for column in ("score", "file", "type", "chunk", "text"):
@@ -34,5 +35,5 @@ def main(args: argparse.Namespace) -> int:
             str(hit["idx"]),
             snippet,
         )
-    Console().print(table)
+    console().print(table)
     return 0
