@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -125,13 +124,3 @@ def test_task_token_callbacks_reach_step_functions(aws: None) -> None:
     orchestrator.send_task_success("token-1", {"approved": True})
     orchestrator.send_task_failure("token-2", "Rejected", "x" * 40_000)  # cause is truncated
     orchestrator.send_task_heartbeat("token-3")
-
-
-def test_aws_endpoint_url_is_honoured(aws: None) -> None:
-    """The same adapters run against LocalStack or a moto server: boto3 reads AWS_ENDPOINT_URL."""
-    os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:4566"
-    try:
-        client = boto3.client("sqs", region_name=REGION)
-        assert client.meta.endpoint_url == "http://127.0.0.1:4566"
-    finally:
-        del os.environ["AWS_ENDPOINT_URL"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,14 +25,7 @@ from sluiceway.errors import (
     TextDecodingError,
 )
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-DOCUMENTS = SAMPLES / "documents"
-BAD = SAMPLES / "bad"
 DOCX_TYPE = MEDIA_TYPES["docx"]
-
-
-def extract_sample(path: Path) -> str:
-    return extract_text(path.read_bytes(), path.name).text
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from sluiceway.errors import (
     TextDecodingError,
     UnsupportedDocumentType,
 )
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DOCUMENTS = SAMPLES / "documents"
 BAD = SAMPLES / "bad"
 DOCX_TYPE = MEDIA_TYPES["docx"]

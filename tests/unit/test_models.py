@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 from pydantic import BaseModel
 
-from sluiceway.adapters.llm import local_rules
 from sluiceway.adapters.llm.router import LitellmModelRouter
+from sluiceway.documents import rules as local_rules
 from sluiceway.domain.steps import Usage
 from sluiceway.errors import InvalidModelOutput
 from sluiceway.ports import ModelAnswer, ModelRequest

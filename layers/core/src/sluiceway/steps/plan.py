@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sluiceway.adapters.llm.local_rules import classify as guess_type
+from sluiceway.documents.rules import classify as guess_type
 from sluiceway.domain.steps import ChunkingPlan, PlanInput, PlanOutput
 
 if TYPE_CHECKING:

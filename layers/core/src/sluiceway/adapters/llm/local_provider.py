@@ -1,7 +1,7 @@
 """``sluiceway-local``: the offline models registered with litellm as a custom provider.
 
 ``litellm.completion(model="sluiceway-local/small", ...)`` runs the deterministic rules of
-``local_rules`` on the prompt: no network, no keys, same call path, token counting and cost
+``sluiceway.documents.rules`` on the prompt: no network, no keys, same call path, token counting and cost
 accounting as a hosted model. Prices are nominal (so cost accounting is exercised end to end) and
 can be changed with :func:`register`.
 """
@@ -17,7 +17,7 @@ import litellm
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import Choices, Message, ModelResponse, Usage
 
-from sluiceway.adapters.llm import local_rules
+from sluiceway.documents import rules as local_rules
 
 PROVIDER = "sluiceway-local"
 # model -> (context window in tokens, USD per input token, USD per output token)

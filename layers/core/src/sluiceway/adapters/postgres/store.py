@@ -138,7 +138,8 @@ class PostgresStateStore:
         record: StepRecord | None,
         started_at: datetime | None,
     ) -> None:
-        """The checkpoint and its event commit together, before the step returns."""
+        """The checkpoint and its event commit together, before the step is reported complete
+        (the writer waits here, or hands the commit to an invoker that awaits it)."""
         usage = record.usage if record else None
         pending = _pending.get()
         statements: list[tuple[str, dict[str, Any]]] = list(pending or [])

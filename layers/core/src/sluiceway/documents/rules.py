@@ -1,8 +1,9 @@
-"""The offline "models": a deterministic keyword classifier and rule-based field extractor.
+"""Keyword rules: a deterministic document classifier and rule-based field extractor.
 
-They sit behind litellm as the ``sluiceway-local`` provider (see ``local_provider.py``), so the
-pipeline calls them exactly as it calls a hosted LLM. They read the same prompts; their answers are
-JSON that the steps validate like any model's.
+They are the offline "models" behind litellm's ``sluiceway-local`` provider
+(``adapters/llm/local_provider.py``), so the pipeline calls them exactly as it calls a hosted LLM
+and validates their JSON like any model's; the Plan step also uses the classifier for its cheap
+type guess.
 """
 
 from __future__ import annotations
