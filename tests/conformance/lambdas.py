@@ -1,0 +1,39 @@
+"""Lambda handlers that recorded executions call, by the key a recording names them with.
+
+A recording maps each function name in its definition (``"lambdas": {"fn": "echo"}``) to one of
+these. They are tiny on purpose: the recordings measure the interpreter, not the functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def echo(event: Any) -> Any:
+    """Returns its input (AWS's "return event")."""
+    return event
+
+
+def return_none(event: Any) -> Any:
+    return None
+
+
+class CustomError(Exception):
+    """A handler's own exception type: Error = "CustomError"."""
+
+
+def raise_exception(event: Any) -> Any:
+    raise Exception("Some exception was raised.")
+
+
+def raise_custom(event: Any) -> Any:
+    raise CustomError("CustomError was raised.")
+
+
+HANDLERS: dict[str, Callable[[Any], Any]] = {
+    "echo": echo,
+    "return_none": return_none,
+    "raise_exception": raise_exception,
+    "raise_custom": raise_custom,
+}
