@@ -22,6 +22,7 @@ from sluiceway.asl.integrations import (
     TaskContext,
     TaskRequest,
 )
+from sluiceway.asl.journal import ExecutionNotRedrivable, Redrive
 from sluiceway.asl.map_config import DictObjectStore, ObjectStore
 from sluiceway.asl.model import StateMachine
 from sluiceway.asl.validation import validate
@@ -29,6 +30,7 @@ from sluiceway.asl.validation import validate
 __all__ = [
     "AslValidationError",
     "DictObjectStore",
+    "ExecutionNotRedrivable",
     "ExecutionResult",
     "Executor",
     "HistoryEvent",
@@ -36,6 +38,7 @@ __all__ = [
     "LambdaInvoker",
     "Listener",
     "ObjectStore",
+    "Redrive",
     "StateMachine",
     "StatesError",
     "TaskContext",

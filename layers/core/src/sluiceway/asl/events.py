@@ -27,6 +27,10 @@ class HistoryEvent:
     details: dict[str, Any] = field(default_factory=dict)
     id: int = 0
     previous_event_id: int = 0
+    #: Where a ``...StateExited`` event happened (see ``journal.py``) and the state that followed;
+    #: not part of AWS's event shape, kept so that a redrive can skip what completed.
+    position: str | None = None
+    next_state: str | None = None
 
 
 #: Receives each event as it happens; may be a plain function or a coroutine function.
@@ -69,18 +73,48 @@ def error_fields(error: str | None, cause: str | None) -> dict[str, Any]:
 
 @dataclass
 class Lane:
-    """One thread of events (the execution, a Parallel branch or a Map iteration)."""
+    """One thread of events (the execution, a Parallel branch or a Map iteration).
+
+    ``path`` names it within the execution ("" for the top level, ``/Fan#1/0`` for the first
+    branch of the first visit of state Fan); ``visits`` counts the states entered in it, so a
+    state's position (``/Fan#1/0/Work#1``) is the same in every attempt of the execution."""
 
     last_id: int = 0
+    path: str = ""
+    visits: dict[str, int] = field(default_factory=dict)
+
+    def position(self, state: str) -> str:
+        visit = self.visits.get(state, 0) + 1
+        self.visits[state] = visit
+        return f"{self.path}/{state}#{visit}"
+
+
+# The position of the state being run: the parent of the lanes its branches or iterations run in.
+_position: ContextVar[str] = ContextVar("sluiceway_asl_position", default="")
+
+
+def enter_position(position: str) -> Token[str]:
+    return _position.set(position)
+
+
+def leave_position(token: Token[str]) -> None:
+    _position.reset(token)
+
+
+def child_lane(last_id: int, index: int) -> Lane:
+    """The lane of branch or iteration ``index`` of the state being run."""
+    return Lane(last_id, f"{_position.get()}/{index}")
 
 
 class EventLog:
     """Numbers events and hands them to the listener."""
 
-    def __init__(self, listener: Listener | None, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, listener: Listener | None, clock: Callable[[], datetime], first_id: int = 1
+    ) -> None:
         self._listener = listener
         self._clock = clock
-        self._next_id = 1
+        self._next_id = first_id
 
     async def emit(
         self,
@@ -89,6 +123,8 @@ class EventLog:
         details: dict[str, Any] | None = None,
         *,
         previous: int | None = None,
+        position: str | None = None,
+        next_state: str | None = None,
     ) -> HistoryEvent:
         event = HistoryEvent(
             type=event_type,
@@ -96,6 +132,8 @@ class EventLog:
             details=details or {},
             id=self._next_id,
             previous_event_id=lane.last_id if previous is None else previous,
+            position=position,
+            next_state=next_state,
         )
         self._next_id += 1
         lane.last_id = event.id

@@ -13,7 +13,7 @@ import asyncio
 import copy
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -26,8 +26,10 @@ from sluiceway.asl.events import (
     HistoryEvent,
     Lane,
     Listener,
+    enter_position,
     error_fields,
     json_field,
+    leave_position,
     reset_recording,
     set_recording,
 )
@@ -38,6 +40,7 @@ from sluiceway.asl.integrations import (
     LambdaInvokeIntegration,
     LambdaInvoker,
 )
+from sluiceway.asl.journal import Completion, Redrive
 from sluiceway.asl.jsonata_eval import QueryEvaluationError
 from sluiceway.asl.map_config import ObjectStore
 from sluiceway.asl.model import (
@@ -134,14 +137,23 @@ class Executor:
         *,
         role_arn: str | None = None,
         redrive_count: int = 0,
+        redrive: Redrive | None = None,
     ) -> ExecutionResult:
         """Run one execution to its end. A BaseException that is not an Exception, raised by a
         task, propagates unchanged (the runtime uses one to simulate a crash).
-        ``redrive_count`` is ``$$.Execution.RedriveCount`` (how often it was redriven)."""
+        ``redrive_count`` is ``$$.Execution.RedriveCount`` (how often it was redriven).
+        With ``redrive`` (``Redrive.from_history(events)``), ``input`` is ignored: the execution
+        goes on from where its history ends, as RedriveExecution does (see ``journal.py``)."""
         recording = set_recording(self.listener is not None)
         try:
             return await self._execute(
-                input, execution_name, execution_arn, state_machine_arn, role_arn, redrive_count
+                input,
+                execution_name,
+                execution_arn,
+                state_machine_arn,
+                role_arn,
+                redrive_count,
+                redrive,
             )
         finally:
             reset_recording(recording)
@@ -154,6 +166,7 @@ class Executor:
         state_machine_arn: str | None,
         role_arn: str | None,
         redrive_count: int,
+        redrive: Redrive | None,
     ) -> ExecutionResult:
         name = execution_name or str(uuid.uuid4())
         machine_arn = state_machine_arn or (
@@ -164,22 +177,36 @@ class Executor:
         region = parts[3] if len(parts) > 6 and parts[3] else DEFAULT_REGION
         account = parts[4] if len(parts) > 6 and parts[4] else DEFAULT_ACCOUNT
         role = role_arn or f"arn:aws:iam::{account}:role/StepFunctions-{parts[-1]}-role"
-        run = _Run(self, EventLog(self.listener, self.clock), region)
         lane = Lane()
-        started = await run.events.emit(
-            lane, "ExecutionStarted", {**json_field("input", input), "roleArn": role}
-        )
-        lane.last_id = 0  # AWS: the first StateEntered event has previousEventId 0
-        run.context = {
+        if redrive is None:
+            run = _Run(self, EventLog(self.listener, self.clock), region, {})
+            started = await run.events.emit(
+                lane, "ExecutionStarted", {**json_field("input", input), "roleArn": role}
+            )
+            lane.last_id = 0  # AWS: the first StateEntered event has previousEventId 0
+            start_time, redrive_time = started.timestamp, None
+        else:
+            events = EventLog(self.listener, self.clock, first_id=redrive.last_event_id + 1)
+            run = _Run(self, events, region, redrive.completions)
+            lane.last_id = redrive.last_event_id
+            redriven = await run.events.emit(
+                lane, "ExecutionRedriven", {"redriveCount": redrive.redrive_count}
+            )
+            input, redrive_count = redrive.input, redrive.redrive_count
+            start_time, redrive_time = redrive.start_time, redriven.timestamp
+        execution: dict[str, Any] = {
             # Key order as AWS serializes the context object.
-            "Execution": {
-                "Id": arn,
-                "Input": input,
-                "StartTime": iso_timestamp(started.timestamp),
-                "Name": name,
-                "RoleArn": role,
-                "RedriveCount": redrive_count,
-            },
+            "Id": arn,
+            "Input": input,
+            "StartTime": iso_timestamp(start_time),
+            "Name": name,
+            "RoleArn": role,
+            "RedriveCount": redrive_count,
+        }
+        if redrive_time is not None:
+            execution["RedriveTime"] = iso_timestamp(redrive_time)
+        run.context = {
+            "Execution": execution,
             "StateMachine": {"Id": machine_arn, "Name": parts[-1]},
         }
         try:
@@ -210,10 +237,17 @@ def _execution_arn(machine_arn: str, name: str) -> str:
 class _Run(ExecutionStates, FlowStates):
     """One execution: its event log and context object."""
 
-    def __init__(self, executor: Executor, events: EventLog, region: str) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        events: EventLog,
+        region: str,
+        completions: Mapping[str, Completion],
+    ) -> None:
         self.executor = executor
         self.events = events
         self.region = region
+        self.completions = completions
         self.context: dict[str, Any] = {}
         self.sleep = executor.sleep
         self.timer = executor.timer
@@ -225,6 +259,7 @@ class _Run(ExecutionStates, FlowStates):
     def child_runner(self) -> _Run:
         runner = copy.copy(self)
         runner.events = EventLog(None, self.clock)
+        runner.completions = {}  # a Distributed Map's children run again in full
         return runner
 
     def state_context(self, state: State, entered: HistoryEvent, scope: Scope) -> Context:
@@ -245,6 +280,20 @@ class _Run(ExecutionStates, FlowStates):
         return data
 
     async def run_state(self, state: State, raw: Any, lane: Lane, scope: Scope) -> _Outcome:
+        position = lane.position(state.name)
+        done = self.completions.get(position)
+        if done is not None:  # completed in an earlier attempt (redrive)
+            scope.assign(done.assigned)
+            return _Outcome(done.next_state, done.output)
+        token = enter_position(position)
+        try:
+            return await self._run_state(state, raw, lane, scope, position)
+        finally:
+            leave_position(token)
+
+    async def _run_state(
+        self, state: State, raw: Any, lane: Lane, scope: Scope, position: str
+    ) -> _Outcome:
         entered = await self.events.emit(
             lane, f"{state.type}StateEntered", {"name": state.name, **json_field("input", raw)}
         )
@@ -278,6 +327,8 @@ class _Run(ExecutionStates, FlowStates):
             lane,
             f"{state.type}StateExited",
             {"name": state.name, **json_field("output", output), **assigned_fields(assigned)},
+            position=position,
+            next_state=next_state,
         )
         return _Outcome(next_state, output)
 

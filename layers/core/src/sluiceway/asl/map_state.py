@@ -22,7 +22,7 @@ from typing import Any
 from sluiceway.asl import errors, query
 from sluiceway.asl.control import CRASH, run_all
 from sluiceway.asl.errors import StatesError
-from sluiceway.asl.events import EventLog, Lane
+from sluiceway.asl.events import EventLog, Lane, child_lane
 from sluiceway.asl.intrinsic_functions import json_type
 from sluiceway.asl.jsonata_eval import JsonataTemplate, QueryEvaluationError
 from sluiceway.asl.map_config import ObjectStore, batches, read_items
@@ -178,7 +178,7 @@ class MapStates:
         context: Context,
     ) -> Any:
         details = {"name": state.name, "index": index}
-        lane = Lane(chain.last)
+        lane = child_lane(chain.last, index)
         await self.events.emit(lane, "MapIterationStarted", details)
         try:
             item_input = self._item_input(state, index, item, effective, context)

@@ -17,7 +17,7 @@ from sluiceway.asl.control import (
     with_deadline,
 )
 from sluiceway.asl.errors import StatesError, error_matches
-from sluiceway.asl.events import Lane
+from sluiceway.asl.events import Lane, child_lane
 from sluiceway.asl.flow_states import jsonata_output
 from sluiceway.asl.integrations import Integration, TaskContext, TaskRequest, failure_from_exception
 from sluiceway.asl.intrinsics import Intrinsic
@@ -110,8 +110,8 @@ class ExecutionStates(MapStates):
         payload = self.arguments(state, effective, context)
         await self.events.emit(lane, "ParallelStateStarted")
         branches = [
-            self.run_graph(branch, payload, Lane(lane.last_id), Scope(context.variables))
-            for branch in state.branches
+            self.run_graph(branch, payload, child_lane(lane.last_id, i), Scope(context.variables))
+            for i, branch in enumerate(state.branches)
         ]
         results = await run_all(branches)
         await self.events.emit(lane, "ParallelStateSucceeded")
