@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 
+from sluiceway.adapters.aws.sfn import task_of_execution
 from sluiceway.adapters.postgres.db import connect
 from sluiceway.runtime.deps import database_url
 from sluiceway.settings import Settings
@@ -40,7 +41,7 @@ UPDATE tasks
 SET status = %(status)s,
     error = CASE WHEN %(status)s = 'SUCCEEDED' THEN NULL ELSE coalesce(error, %(error)s) END,
     cause = CASE WHEN %(status)s = 'SUCCEEDED' THEN NULL ELSE coalesce(cause, %(cause)s) END,
-    finished_at = clock_timestamp()
+    finished_at = clock_timestamp(), redrive_pending = false
 WHERE id = %(id)s AND status IN ('PENDING', 'RUNNING')
 """
 EVENT = """
@@ -61,7 +62,7 @@ def _connection() -> psycopg.Connection[Any]:
 
 def record(conn: psycopg.Connection[Any], detail: dict[str, Any]) -> dict[str, Any]:
     """Apply one status change to the task named by the execution; returns what was done."""
-    task_id, status = str(detail["name"]), str(detail["status"])
+    task_id, status = task_of_execution(str(detail["name"])), str(detail["status"])
     with conn.transaction():
         if status == "RUNNING":
             redrive = int(detail.get("redriveCount") or 0) > 0

@@ -137,6 +137,20 @@ def test_the_pipelines_own_error_wins_and_timeouts_fail(
     assert "task.failed" in kinds
 
 
+def test_a_retried_tasks_new_execution_updates_the_task(
+    migrated: str, store: PostgresStateStore
+) -> None:
+    status = module("infra.lambdas.status")
+    task(store, "t-again")
+    with connect(migrated) as conn:
+        status.record(conn, event("t-again", "FAILED", error="Boom"))
+    assert store.requeue_task("t-again")  # what StepFunctionsOrchestrator.retry does
+    with connect(migrated) as conn:
+        status.record(conn, event("t-again--retry-0a1b2c3d", "RUNNING"))
+        status.record(conn, event("t-again--retry-0a1b2c3d", "SUCCEEDED"))
+    assert row(migrated, "t-again")["status"] == "SUCCEEDED"
+
+
 def test_model_cost_is_published_in_embedded_metric_format() -> None:
     status = module("infra.lambdas.status")
     line = json.loads(

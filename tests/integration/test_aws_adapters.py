@@ -12,7 +12,12 @@ boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
 from sluiceway.adapters.aws.s3 import S3ObjectStore  # noqa: E402
-from sluiceway.adapters.aws.sfn import StepFunctionsOrchestrator, UnknownPipeline, execution_arn  # noqa: E402
+from sluiceway.adapters.aws.sfn import (  # noqa: E402
+    StepFunctionsOrchestrator,
+    UnknownPipeline,
+    execution_arn,
+    task_of_execution,
+)
 from sluiceway.adapters.aws.sqs import SqsQueue  # noqa: E402
 from sluiceway.ports import OutgoingMessage  # noqa: E402
 
@@ -115,6 +120,23 @@ def test_step_functions_starts_one_execution_per_task(aws: None) -> None:
     assert orchestrator.describe("document", "t-1")["status"] in ("RUNNING", "SUCCEEDED")
     with pytest.raises(UnknownPipeline, match="document"):
         orchestrator.start_execution("nope", "t-2", {}, "acme", None)
+
+
+def test_a_retry_starts_a_new_execution_of_the_task_with_its_input(aws: None) -> None:
+    client = boto3.client("stepfunctions", region_name=REGION)
+    arn = state_machine(client)
+    orchestrator = StepFunctionsOrchestrator(client, {"document": arn})
+    task_input = {"task_id": "t-9", "bucket": "docs", "key": "incoming/y.pdf"}
+    assert not orchestrator.retry("document", "t-9")  # never started
+    orchestrator.start_execution("document", "t-9", task_input, "acme", "y.pdf")
+
+    assert orchestrator.retry("document", "t-9")
+
+    names = [e["name"] for e in client.list_executions(stateMachineArn=arn)["executions"]]
+    retried = [n for n in names if n != "t-9"]
+    assert len(retried) == 1 and task_of_execution(retried[0]) == "t-9"
+    described = client.describe_execution(executionArn=execution_arn(arn, retried[0]))
+    assert json.loads(described["input"]) == task_input
 
 
 def test_task_token_callbacks_reach_step_functions(aws: None) -> None:

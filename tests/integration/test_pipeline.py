@@ -133,14 +133,36 @@ def test_retry_runs_a_failed_task_again(deps: Deps, tmp_path: Path) -> None:
     assert task.status == "SUCCEEDED", (task.error, task.cause)
     assert task.error is None
     assert task.document_type == "letter"
-    # Like RedriveExecution: the second run sees $$.Execution.RedriveCount = 1.
+    # A retry is a new execution from the start (not a redrive).
     started = [
         row for row in deps.store.execution_history(task_id) if row["type"] == "ExecutionStarted"
     ]
     assert len(started) == 2
     with deps.db.connection() as conn:
         row = conn.execute("SELECT redrives FROM tasks WHERE id = %s", (task_id,)).fetchone()
-    assert row is not None and row["redrives"] == 1
+    assert row is not None and row["redrives"] == 0
+
+
+def test_a_redrive_of_a_failure_caught_into_a_fail_state_fails_again(
+    deps: Deps, tmp_path: Path
+) -> None:
+    """As RedriveExecution does: the unsuccessful state is the Fail state (retry is the way to
+    run such a task again)."""
+    doc = tmp_path / "empty.txt"
+    doc.write_bytes(b"")
+    task_id = submit_file(deps, doc)
+    run_worker(deps)
+    assert deps.store.redrive_task(task_id)
+    assert not deps.store.redrive_task(task_id)  # PENDING: not redrivable
+    run_worker(deps)
+    task = deps.store.get_task(task_id)
+    assert task is not None and (task.status, task.error) == ("FAILED", "EmptyDocument")
+    types = [row["type"] for row in deps.store.execution_history(task_id)]
+    assert types[types.index("ExecutionFailed") + 1 :] == [
+        "ExecutionRedriven",
+        "FailStateEntered",
+        "ExecutionFailed",
+    ]
 
 
 def test_every_execution_keeps_its_history(deps: Deps) -> None:
@@ -176,3 +198,29 @@ def test_a_task_whose_worker_keeps_dying_ends_failed_not_reclaimed_forever(deps:
     run_worker(deps)
     task = deps.store.get_task(task_id)
     assert task is not None and task.status == "SUCCEEDED"
+
+
+def test_a_redrive_goes_on_where_a_dead_worker_stopped(deps: Deps) -> None:
+    deps.settings.lease_seconds = 0.2
+    deps.settings.max_executions = 1
+    task_id = submit_file(deps, INVOICE)
+    with pytest.raises(SimulatedCrash):
+        run_worker(deps, CrashAfter(local_invoker(deps), "plan"))
+    time.sleep(0.3)
+    run_worker(deps)  # the lease expired: the task is given up (ExecutionAttemptsExhausted)
+    assert deps.store.redrive_task(task_id)
+    run_worker(deps)
+    task = deps.store.get_task(task_id)
+    assert task is not None
+    assert task.status == "SUCCEEDED", (task.error, task.cause)
+    rows = deps.store.execution_history(task_id)
+    redriven = next(r for r in rows if r["type"] == "ExecutionRedriven")
+    assert redriven["details"] == {"redriveCount": 1}
+    entered = [
+        r["details"]["name"]
+        for r in rows
+        if r["execution"] == redriven["execution"] and r["type"] == "TaskStateEntered"
+    ]
+    assert entered[0] == "Plan"  # Extract completed before the crash: not entered again
+    ids = [r["id"] for r in rows if r["execution"] == redriven["execution"]]
+    assert ids[0] == max(r["id"] for r in rows if r["execution"] < redriven["execution"]) + 1

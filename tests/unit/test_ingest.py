@@ -35,6 +35,9 @@ class RecordingOrchestrator:
     def retry(self, pipeline: str, task_id: str) -> bool:
         return task_id in self.started
 
+    def redrive(self, pipeline: str, task_id: str) -> bool:
+        return task_id in self.started
+
 
 def notification(key: str, sequencer: str = "0055AED6DCD90281E5") -> str:
     return json.dumps(s3_notification("documents", key, 123, "abc", sequencer))

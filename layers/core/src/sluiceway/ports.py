@@ -238,8 +238,13 @@ class Orchestrator(Protocol):
     ) -> bool: ...
 
     def retry(self, pipeline: str, task_id: str) -> bool:
-        """Run a failed (or cancelled) task again from where it stopped: finished steps are not
-        run again (RedriveExecution in AWS). False if the task cannot be retried."""
+        """Run a failed (or cancelled) task again from its start, in a new execution: finished
+        steps come from their checkpoints. False if the task cannot be retried."""
+        ...
+
+    def redrive(self, pipeline: str, task_id: str) -> bool:
+        """RedriveExecution: the task's execution goes on from its unsuccessful states (a
+        failure caught into a Fail state fails again). False if it cannot be redriven."""
         ...
 
 

@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--json", action="store_true", help="print one JSON object")
 
-    tasks = sub.add_parser("tasks", help="list, show, retry or cancel tasks")
+    tasks = sub.add_parser("tasks", help="list, show, retry, redrive or cancel tasks")
     tsub = tasks.add_subparsers(dest="action", metavar="ACTION", required=True)
     tlist = tsub.add_parser("list", help="recent tasks")
     tlist.add_argument(
@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tretry.add_argument("task_ids", nargs="+", metavar="TASK_ID")
     tretry.add_argument("--json", action="store_true")
+    tredrive = tsub.add_parser(
+        "redrive",
+        help="go on from the unsuccessful states of a failed or cancelled task's execution, "
+        "like RedriveExecution (a failure caught into a Fail state fails again)",
+    )
+    tredrive.add_argument("task_ids", nargs="+", metavar="TASK_ID")
+    tredrive.add_argument("--json", action="store_true")
     thistory = tsub.add_parser(
         "history", help="execution history events (like GetExecutionHistory)"
     )

@@ -1,4 +1,4 @@
-"""``sluiceway tasks list|show|retry|cancel``."""
+"""``sluiceway tasks list|show|retry|redrive|history|cancel``."""
 
 from __future__ import annotations
 
@@ -64,16 +64,20 @@ def main(args: argparse.Namespace) -> int:
                 return 1
             print(f"cancelled {args.task_id}")
             return 0
-        # retry
+        # retry / redrive
         orchestrator = runtime.deps.orchestrator
+        again = orchestrator.retry if args.action == "retry" else orchestrator.redrive
         missing = [
             t
             for t in args.task_ids
-            if (task := store.get_task(t, with_steps=False)) is None
-            or not orchestrator.retry(task.pipeline, t)
+            if (task := store.get_task(t, with_steps=False)) is None or not again(task.pipeline, t)
         ]
         if missing:
-            print(f"sluiceway tasks retry: no retryable task {', '.join(missing)}", file=sys.stderr)
+            print(
+                f"sluiceway tasks {args.action}: no {args.action}able task {', '.join(missing)} "
+                "(only FAILED or CANCELLED tasks)",
+                file=sys.stderr,
+            )
             return 1
         tasks = runtime.run_until_done(list(args.task_ids))
         if args.json:

@@ -4,12 +4,22 @@ task id, so every task is visible step by step in the Step Functions console."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from sluiceway.adapters.postgres.store import PostgresStateStore
+
+
+#: A retried task's executions: ``<task_id>--retry-<8 hex digits>``.
+RETRY_MARK = "--retry-"
+
+
+def task_of_execution(name: str) -> str:
+    """The task an execution runs: its name, less the retry suffix."""
+    return name.split(RETRY_MARK, 1)[0]
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:
@@ -73,8 +83,27 @@ class StepFunctionsOrchestrator:
         }
 
     def retry(self, pipeline: str, task_id: str) -> bool:
-        """Restart a failed execution from its failed state (RedriveExecution); the task row goes
-        back to PENDING until the execution's status events move it on."""
+        """Run the task again in a new execution (``<task_id>--retry-<hex>``) with its first
+        execution's input: finished steps come from their checkpoints. (RedriveExecution would
+        only re-enter the unsuccessful states: a failure caught into a Fail state, as the
+        pipelines record failures, would fail again.) The task row goes back to PENDING until
+        the execution's status events move it on."""
+        arn = self._arn(pipeline)
+        try:
+            first = self.client.describe_execution(executionArn=execution_arn(arn, task_id))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+                return False
+            raise
+        name = f"{task_id}{RETRY_MARK}{uuid.uuid4().hex[:8]}"
+        self.client.start_execution(stateMachineArn=arn, name=name, input=first["input"])
+        if self.store is not None:
+            self.store.requeue_task(task_id)
+        return True
+
+    def redrive(self, pipeline: str, task_id: str) -> bool:
+        """RedriveExecution of the task's first execution: it goes on from its unsuccessful
+        states; the task row goes back to PENDING until the status events move it on."""
         try:
             self.client.redrive_execution(executionArn=execution_arn(self._arn(pipeline), task_id))
         except ClientError as exc:
@@ -86,7 +115,7 @@ class StepFunctionsOrchestrator:
                 return False
             raise
         if self.store is not None:
-            self.store.requeue_task(task_id)
+            self.store.redrive_task(task_id)
         return True
 
     def send_task_success(self, token: str, output: Any) -> None:

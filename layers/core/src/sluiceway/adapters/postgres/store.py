@@ -265,6 +265,9 @@ class PostgresStateStore:
     def requeue_task(self, task_id: str) -> bool:
         return self.db.fetch_one("requeue_task", id=task_id) is not None
 
+    def redrive_task(self, task_id: str) -> bool:
+        return self.db.fetch_one("redrive_task", id=task_id) is not None
+
     def cancel_task(self, task_id: str) -> bool:
         return self.db.fetch_one("cancel_task", id=task_id) is not None
 

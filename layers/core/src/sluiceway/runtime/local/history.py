@@ -31,8 +31,28 @@ class HistoryRecorder:
                 "type": event.type,
                 "at": event.timestamp,
                 "details": Jsonb(event.details),
+                "position": event.position,
+                "next_state": event.next_state,
             }
         )
+
+
+def as_events(rows: list[dict[str, Any]]) -> list[HistoryEvent]:
+    """Rows of ``execution_history`` as the interpreter's events (to redrive from)."""
+    from sluiceway.asl import HistoryEvent
+
+    return [
+        HistoryEvent(
+            type=row["type"],
+            timestamp=row["at"],
+            details=row["details"],
+            id=row["id"],
+            previous_event_id=row["previous_event_id"],
+            position=row["position"],
+            next_state=row["next_state"],
+        )
+        for row in rows
+    ]
 
 
 def details_key(event_type: str) -> str:

@@ -28,3 +28,7 @@ class LocalOrchestrator:
     def retry(self, pipeline: str, task_id: str) -> bool:
         """PENDING again: a worker claims it and replays it, finished steps from checkpoints."""
         return self.store.requeue_task(task_id)
+
+    def redrive(self, pipeline: str, task_id: str) -> bool:
+        """PENDING again, to go on from its unsuccessful states (the worker reads its history)."""
+        return self.store.redrive_task(task_id)

@@ -5,6 +5,7 @@ when its lease expires and resumes from its checkpoints."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
@@ -14,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sluiceway.adapters.postgres.writer import GroupCommitWriter
-from sluiceway.asl import Executor, StateMachine
+from sluiceway.asl import ExecutionNotRedrivable, Executor, Redrive, StateMachine
 from sluiceway.naming import substitute_function_arns
 from sluiceway.project import step_limits
 from sluiceway.runtime.local.functions import FunctionRegistry, LocalLambdaInvoker
-from sluiceway.runtime.local.history import HistoryRecorder
+from sluiceway.runtime.local.history import HistoryRecorder, as_events
 from sluiceway.steps.record_failure import readable_cause
 
 if TYPE_CHECKING:
@@ -112,10 +113,14 @@ class Worker:
         found = await asyncio.to_thread(
             store.load_checkpoints, task_id, first_execution=row["executions"] == 1
         )
+        redrive = await self._redrive(row) if row.get("redrive_pending") else None
         token = store.use_checkpoints(task_id, found)
         try:
             result = await executor.run(
-                row["input"], execution_name=task_id, redrive_count=row.get("redrives", 0)
+                row["input"],
+                execution_name=task_id,
+                redrive_count=row.get("redrives", 0),
+                redrive=redrive,
             )
         finally:
             store.forget_checkpoints(token)
@@ -124,6 +129,17 @@ class Worker:
         cause = readable_cause(result.cause) if status == "FAILED" else None
         await asyncio.to_thread(store.finish_task, task_id, self.owner, status, error, cause)
         return status
+
+    async def _redrive(self, row: dict[str, Any]) -> Redrive | None:
+        """Where a redriven task goes on from: its history so far (a redrive whose worker died
+        goes on from where that one stopped). Without a history (SLUICEWAY_RECORD_HISTORY=0) it
+        runs from its start, finished steps from checkpoints."""
+        rows = await asyncio.to_thread(self.deps.store.execution_history, row["id"])
+        try:
+            redrive = Redrive.from_history(as_events(rows), check_end=False)
+        except ExecutionNotRedrivable:
+            return None
+        return dataclasses.replace(redrive, redrive_count=row["redrives"])
 
     async def run(self, *, stop: StopSignal | None = None, until_idle: bool = False) -> None:
         """Claim and run tasks until ``stop`` is set (then finish what is running), or, with

@@ -47,7 +47,7 @@ SET status = 'RUNNING',
     executions = t.executions + 1
 FROM picked
 WHERE t.id = picked.id
-RETURNING t.id, t.tenant_id, t.pipeline, t.input, t.executions, t.redrives;
+RETURNING t.id, t.tenant_id, t.pipeline, t.input, t.executions, t.redrives, t.redrive_pending;
 
 -- name: fail_exhausted_tasks
 -- A task whose worker died during each of its last executions (its lease expired every time)
@@ -83,7 +83,8 @@ WITH finished AS (
         cause = CASE WHEN %(status)s = 'SUCCEEDED' THEN NULL ELSE coalesce(cause, %(cause)s) END,
         finished_at = clock_timestamp(),
         lease_owner = NULL,
-        lease_expires_at = NULL
+        lease_expires_at = NULL,
+        redrive_pending = false
     WHERE id = %(id)s AND lease_owner = %(owner)s AND status = 'RUNNING'
     RETURNING id, error
 )
@@ -93,11 +94,20 @@ SELECT id, CASE WHEN %(status)s = 'SUCCEEDED' THEN 'task.succeeded' ELSE 'task.f
 FROM finished;
 
 -- name: requeue_task
+-- A retry: the task runs again from its start, its finished steps taken from their checkpoints.
 UPDATE tasks
 SET status = 'PENDING', error = NULL, cause = NULL, result = NULL, finished_at = NULL,
-    lease_owner = NULL, lease_expires_at = NULL,
-    redrives = redrives + CASE WHEN status IN ('FAILED', 'CANCELLED') THEN 1 ELSE 0 END
+    lease_owner = NULL, lease_expires_at = NULL, redrive_pending = false
 WHERE id = %(id)s AND status IN ('FAILED', 'CANCELLED', 'RUNNING', 'PENDING')
+RETURNING id;
+
+-- name: redrive_task
+-- RedriveExecution: the execution goes on from its unsuccessful states (the worker reads its
+-- history); $$.Execution.RedriveCount goes up.
+UPDATE tasks
+SET status = 'PENDING', error = NULL, cause = NULL, result = NULL, finished_at = NULL,
+    lease_owner = NULL, lease_expires_at = NULL, redrive_pending = true, redrives = redrives + 1
+WHERE id = %(id)s AND status IN ('FAILED', 'CANCELLED')
 RETURNING id;
 
 -- name: cancel_task
