@@ -91,6 +91,7 @@ class MemoryData:
     events: dict[str, list[EventOut]] = field(default_factory=dict)
     costs: dict[str, float] = field(default_factory=dict)
     hits: list[tuple[str, SearchHit]] = field(default_factory=list)
+    redriven: list[str] = field(default_factory=list)
     down: bool = False
 
     def ping(self) -> None:
@@ -157,6 +158,10 @@ class MemoryData:
             return False
         task.status = "PENDING"
         return True
+
+    def redrive_task(self, task_id: str) -> bool:
+        self.redriven.append(task_id)
+        return self.requeue_task(task_id)
 
     def cancel_task(self, task_id: str) -> bool:
         task = self.tasks[task_id]

@@ -29,6 +29,7 @@ EXPECTED = {
     "list-task-events.json": 200,
     "list-tasks.json": 200,
     "malformed-body-not-json.json": 400,
+    "redrive-task.json": 409,
     "retry-task.json": 409,
     "search.json": 200,
     "submit-reference.json": 202,

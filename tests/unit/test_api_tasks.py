@@ -126,6 +126,15 @@ def test_retry_a_failed_task(api: Fixture) -> None:
     assert "PENDING" in body["message"]
 
 
+def test_redrive_a_failed_task(api: Fixture) -> None:
+    api.data.add_task("t1", "acme", "FAILED", error="States.Timeout")
+    status, headers, body = api.call("POST", "/v1/tasks/t1/redrive")
+    assert (status, body["status"], headers["Location"]) == (202, "PENDING", "/v1/tasks/t1")
+    assert api.data.redriven == ["t1"]
+    status, _, body = api.call("POST", "/v1/tasks/t1/redrive")
+    assert (status, body["error"]) == (409, "TaskNotRedrivable")
+
+
 def test_cancel_a_running_task_once(api: Fixture) -> None:
     api.data.add_task("t1", "acme", "RUNNING")
     status, _, body = api.call("POST", "/v1/tasks/t1/cancel")

@@ -86,6 +86,10 @@ class TaskNotRetryable(Conflict):
     error = "TaskNotRetryable"
 
 
+class TaskNotRedrivable(Conflict):
+    error = "TaskNotRedrivable"
+
+
 class TaskNotCancellable(Conflict):
     error = "TaskNotCancellable"
 
@@ -124,6 +128,7 @@ ERRORS: tuple[type[ApiError], ...] = (
     MethodNotAllowed,
     TaskNotStarted,
     TaskNotRetryable,
+    TaskNotRedrivable,
     TaskNotCancellable,
     LengthRequired,
     PayloadTooLarge,

@@ -84,11 +84,18 @@ class PostgresApiData:
         return [EventOut.model_validate(r) for r in rows]
 
     def requeue_task(self, task_id: str) -> bool:
-        """Run the task again where it stopped (locally: requeued; in AWS: RedriveExecution)."""
+        """Run the task again from its start, finished steps from checkpoints (a new execution)."""
         task = self.deps.store.get_task(task_id, with_steps=False)
         if task is None:
             return False
         return self.deps.orchestrator.retry(task.pipeline, task_id)
+
+    def redrive_task(self, task_id: str) -> bool:
+        """RedriveExecution: go on from the execution's unsuccessful states."""
+        task = self.deps.store.get_task(task_id, with_steps=False)
+        if task is None:
+            return False
+        return self.deps.orchestrator.redrive(task.pipeline, task_id)
 
     def cancel_task(self, task_id: str) -> bool:
         return self.deps.store.cancel_task(task_id)

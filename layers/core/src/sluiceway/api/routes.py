@@ -17,6 +17,7 @@ from sluiceway.api.errors import (
     ServiceUnavailable,
     TaskNotCancellable,
     TaskNotFound,
+    TaskNotRedrivable,
     TaskNotRetryable,
     TaskNotStarted,
     UnsupportedMediaType,
@@ -185,9 +186,22 @@ def retry_task(call: Call) -> Response:
         raise TaskNotRetryable(
             f"task {task.id} is {task.status}: only FAILED or CANCELLED tasks can be retried"
         )
-    links = task_links(call.request, task.id)
+    return _pending_again(call, task.id)
+
+
+def redrive_task(call: Call) -> Response:
+    task = _started_task(call, "redrive")
+    if task.status not in ("FAILED", "CANCELLED") or not call.backend.data.redrive_task(task.id):
+        raise TaskNotRedrivable(
+            f"task {task.id} is {task.status}: only FAILED or CANCELLED tasks can be redriven"
+        )
+    return _pending_again(call, task.id)
+
+
+def _pending_again(call: Call, task_id: str) -> Response:
+    links = task_links(call.request, task_id)
     return Response(
-        202, TaskAction(task_id=task.id, status="PENDING", links=links), {"Location": links["self"]}
+        202, TaskAction(task_id=task_id, status="PENDING", links=links), {"Location": links["self"]}
     )
 
 
@@ -284,6 +298,17 @@ ROUTES: tuple[Route, ...] = (
         status=202,
         response=TaskAction,
         errors=(TaskNotFound, TaskNotStarted, TaskNotRetryable),
+    ),
+    Route(
+        "POST",
+        "/tasks/{task_id}/redrive",
+        redrive_task,
+        "redriveTask",
+        "Go on from the unsuccessful states of a FAILED or CANCELLED task's execution "
+        "(RedriveExecution: a failure caught into a Fail state fails again)",
+        status=202,
+        response=TaskAction,
+        errors=(TaskNotFound, TaskNotStarted, TaskNotRedrivable),
     ),
     Route(
         "POST",
