@@ -155,3 +155,37 @@ def test_validate_reports_problems_with_exit_2(tmp_path: Path) -> None:
         check=False,
     )
     assert good.returncode == 0, good.stderr
+
+
+def test_an_item_reader_reads_from_the_buckets_directory(tmp_path: Path) -> None:
+    bucket = tmp_path / "buckets" / "orders"
+    (bucket / "2026").mkdir(parents=True)
+    (bucket / "2026" / "items.csv").write_text("id,qty\na,1\nb,2\n")
+    machine = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                    "Parameters": {"Bucket": "orders", "Key": "2026/items.csv"},
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Id",
+                    "States": {"Id": {"Type": "Pass", "OutputPath": "$.id", "End": True}},
+                },
+                "End": True,
+            }
+        },
+    }
+    proc = run_cli(tmp_path, machine, "--buckets", str(tmp_path / "buckets"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["output"] == ["a", "b"]
+
+    missing = run_cli(tmp_path, machine, "--buckets", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "not a directory" in missing.stderr
+    (bucket / "2026" / "items.csv").unlink()
+    gone = json.loads(run_cli(tmp_path, machine, "--buckets", str(tmp_path / "buckets")).stdout)
+    assert (gone["status"], gone["error"]) == ("FAILED", "States.ItemReaderFailed")

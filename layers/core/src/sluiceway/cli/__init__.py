@@ -147,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=PYFILE:FUNCTION",
         help="map a Lambda function name to a Python handler (repeatable)",
     )
+    srun.add_argument(
+        "--buckets",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where s3:getObject reads (Distributed Map ItemReader): DIR/BUCKET/KEY",
+    )
 
     plan = sub.add_parser(
         "plan", help="capacity model on AWS: quotas, bottleneck and cost at a rate (no AWS calls)"

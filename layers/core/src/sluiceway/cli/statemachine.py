@@ -77,11 +77,15 @@ def main(args: argparse.Namespace) -> int:
         handlers = dict(_load_handler(spec) for spec in args.lambdas)
     except ValueError as exc:
         return _fail_usage(str(exc))
-    result = asyncio.run(
-        Executor(machine, MappedLambdaInvoker(handlers)).run(
-            execution_input, execution_name="local"
-        )
-    )
+    buckets = None
+    if args.buckets is not None:
+        if not args.buckets.is_dir():
+            return _fail_usage(f"--buckets {args.buckets}: not a directory")
+        from sluiceway.adapters.local.buckets import LocalBuckets
+
+        buckets = LocalBuckets(args.buckets)
+    executor = Executor(machine, MappedLambdaInvoker(handlers), object_store=buckets)
+    result = asyncio.run(executor.run(execution_input, execution_name="local"))
     sys.stdout.write(
         json.dumps(
             {

@@ -14,6 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sluiceway.adapters.local.buckets import LocalBuckets
 from sluiceway.adapters.postgres.writer import GroupCommitWriter
 from sluiceway.asl import ExecutionNotRedrivable, Executor, Redrive, StateMachine
 from sluiceway.naming import substitute_function_arns
@@ -82,6 +83,8 @@ class Worker:
         self.capacity = self.settings.tasks_per_worker
         self._machines: dict[str, StateMachine] = {}
         self.integrations = service_integrations(deps)
+        # Where state machines' s3:getObject reads (ItemReader): .sluiceway/bucket/<bucket>/.
+        self.buckets = LocalBuckets(self.settings.bucket_dir.parent)
 
     def machine(self, pipeline: str) -> StateMachine:
         if pipeline not in self._machines:
@@ -108,7 +111,11 @@ class Worker:
             else None
         )
         executor = Executor(
-            machine, self.invoker, listener=listener, integrations=self.integrations
+            machine,
+            self.invoker,
+            listener=listener,
+            integrations=self.integrations,
+            object_store=self.buckets,
         )
         found = await asyncio.to_thread(
             store.load_checkpoints, task_id, first_execution=row["executions"] == 1
