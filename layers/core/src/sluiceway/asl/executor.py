@@ -189,11 +189,13 @@ class Executor:
             events = EventLog(self.listener, self.clock, first_id=redrive.last_event_id + 1)
             run = _Run(self, events, region, redrive.completions)
             lane.last_id = redrive.last_event_id
-            redriven = await run.events.emit(
-                lane, "ExecutionRedriven", {"redriveCount": redrive.redrive_count}
-            )
             input, redrive_count = redrive.input, redrive.redrive_count
-            start_time, redrive_time = redrive.start_time, redriven.timestamp
+            start_time, redrive_time = redrive.start_time, None
+            if redrive.announce:
+                redriven = await run.events.emit(
+                    lane, "ExecutionRedriven", {"redriveCount": redrive.redrive_count}
+                )
+                redrive_time = redriven.timestamp
         execution: dict[str, Any] = {
             # Key order as AWS serializes the context object.
             "Id": arn,

@@ -25,6 +25,7 @@ from typing import Any
 from sluiceway.asl.events import HistoryEvent
 
 UNSUCCESSFUL_ENDS = frozenset({"ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
+EXECUTION_ENDS = UNSUCCESSFUL_ENDS | {"ExecutionSucceeded"}
 
 
 class ExecutionNotRedrivable(ValueError):
@@ -48,6 +49,9 @@ class Redrive:
     last_event_id: int
     redrive_count: int
     completions: Mapping[str, Completion] = field(default_factory=dict)
+    #: False to go on without an ``ExecutionRedriven`` event (nor ``RedriveTime``): the
+    #: embedded runtime resuming an execution whose worker died.
+    announce: bool = True
 
     @classmethod
     def from_history(cls, events: Iterable[HistoryEvent], *, check_end: bool = True) -> Redrive:

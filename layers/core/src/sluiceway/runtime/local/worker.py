@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sluiceway.adapters.local.buckets import LocalBuckets
 from sluiceway.adapters.postgres.writer import GroupCommitWriter
 from sluiceway.asl import ExecutionNotRedrivable, Executor, Redrive, StateMachine
+from sluiceway.asl.journal import EXECUTION_ENDS
 from sluiceway.naming import substitute_function_arns
 from sluiceway.project import step_limits
 from sluiceway.runtime.local.functions import FunctionRegistry, LocalLambdaInvoker
@@ -120,7 +121,7 @@ class Worker:
         found = await asyncio.to_thread(
             store.load_checkpoints, task_id, first_execution=row["executions"] == 1
         )
-        redrive = await self._redrive(row) if row.get("redrive_pending") else None
+        redrive = await self._continuation(row)
         token = store.use_checkpoints(task_id, found)
         try:
             result = await executor.run(
@@ -137,16 +138,23 @@ class Worker:
         await asyncio.to_thread(store.finish_task, task_id, self.owner, status, error, cause)
         return status
 
-    async def _redrive(self, row: dict[str, Any]) -> Redrive | None:
-        """Where a redriven task goes on from: its history so far (a redrive whose worker died
-        goes on from where that one stopped). Without a history (SLUICEWAY_RECORD_HISTORY=0) it
-        runs from its start, finished steps from checkpoints."""
+    async def _continuation(self, row: dict[str, Any]) -> Redrive | None:
+        """Where the execution goes on from its history, if it does: a redrive (``tasks
+        redrive``) goes on from the unsuccessful states; an execution whose worker died goes
+        on, without a new ExecutionStarted, from the states it had finished. A first execution
+        or a retry (its last execution ended) starts afresh; so does every execution without
+        a history (SLUICEWAY_RECORD_HISTORY=0), its finished steps from their checkpoints."""
+        redriving = bool(row.get("redrive_pending"))
+        if not redriving and row["executions"] <= 1:
+            return None
         rows = await asyncio.to_thread(self.deps.store.execution_history, row["id"])
+        if not rows or (not redriving and rows[-1]["type"] in EXECUTION_ENDS):
+            return None
         try:
             redrive = Redrive.from_history(as_events(rows), check_end=False)
         except ExecutionNotRedrivable:
             return None
-        return dataclasses.replace(redrive, redrive_count=row["redrives"])
+        return dataclasses.replace(redrive, redrive_count=row["redrives"], announce=redriving)
 
     async def run(self, *, stop: StopSignal | None = None, until_idle: bool = False) -> None:
         """Claim and run tasks until ``stop`` is set (then finish what is running), or, with
