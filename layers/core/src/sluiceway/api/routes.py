@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sluiceway import __version__
 from sluiceway.api.errors import (
+    Conflict,
     DocumentTooLarge,
     Forbidden,
     InvalidRequest,
@@ -42,6 +43,8 @@ from sluiceway.api.models import (
 from sluiceway.api.submit import submit_task, task_links
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sluiceway.domain.tasks import Task
 
 _TASK_ID = re.compile(TASK_ID_PATTERN)
@@ -181,27 +184,26 @@ def _started_task(call: Call, action: str) -> Task:
 
 
 def retry_task(call: Call) -> Response:
-    task = _started_task(call, "retry")
-    if task.status not in ("FAILED", "CANCELLED") or not call.backend.data.requeue_task(task.id):
-        raise TaskNotRetryable(
-            f"task {task.id} is {task.status}: only FAILED or CANCELLED tasks can be retried"
-        )
-    return _pending_again(call, task.id)
+    return _run_again(call, "retry", call.backend.data.requeue_task, TaskNotRetryable)
 
 
 def redrive_task(call: Call) -> Response:
-    task = _started_task(call, "redrive")
-    if task.status not in ("FAILED", "CANCELLED") or not call.backend.data.redrive_task(task.id):
-        raise TaskNotRedrivable(
-            f"task {task.id} is {task.status}: only FAILED or CANCELLED tasks can be redriven"
+    return _run_again(call, "redrive", call.backend.data.redrive_task, TaskNotRedrivable)
+
+
+def _run_again(
+    call: Call, action: str, again: Callable[[str], bool], refused: type[Conflict]
+) -> Response:
+    """Retry or redrive: only a FAILED or CANCELLED task goes back to PENDING (202)."""
+    task = _started_task(call, action)
+    if task.status not in ("FAILED", "CANCELLED") or not again(task.id):
+        done = {"retry": "retried", "redrive": "redriven"}[action]
+        raise refused(
+            f"task {task.id} is {task.status}: only FAILED or CANCELLED tasks can be {done}"
         )
-    return _pending_again(call, task.id)
-
-
-def _pending_again(call: Call, task_id: str) -> Response:
-    links = task_links(call.request, task_id)
+    links = task_links(call.request, task.id)
     return Response(
-        202, TaskAction(task_id=task_id, status="PENDING", links=links), {"Location": links["self"]}
+        202, TaskAction(task_id=task.id, status="PENDING", links=links), {"Location": links["self"]}
     )
 
 
