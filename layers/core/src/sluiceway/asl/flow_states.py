@@ -122,16 +122,17 @@ class FlowStates:
                 )
             seconds = value
         else:
-            shown = repr(text)
             if state.timestamp_expr is not None:
                 text = query.jsonata_string(state.timestamp_expr, context, states, "Timestamp")
-                shown = repr(text)
             elif state.timestamp_path is not None:
                 text = read_path(state.timestamp_path, effective, context)
-                # AWS: "...: $.start_at == 2023-12-06T07:58:05"
-                shown = f"{state.timestamp_path.source} == {_plain(text)}"
             moment = parse_timestamp(text)
             if moment is None:
+                shown = repr(text)
+                if (
+                    state.timestamp_path is not None
+                ):  # AWS: "...: $.start_at == 2023-12-06T07:58:05"
+                    shown = f"{state.timestamp_path.source} == {_plain(text)}"
                 raise StatesError(
                     errors.RUNTIME,
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended "
