@@ -117,8 +117,7 @@ def test_recorded_execution(case: dict[str, Any]) -> None:
         sleep=_instant if scale is None else _scaled(scale),
         timer=None if scale is None else _scaled(scale),
     )
-    given = case["input"] if "input" in case else {}
-    result = asyncio.run(executor.run(given, execution_name="recorded"))
+    result = asyncio.run(executor.run(case.get("input", {}), execution_name="recorded"))
     masked = frozenset(case.get("masked", ()))
     actual = {"status": result.status, "error": result.error, "cause": result.cause}
     expected = {key: case.get(key) for key in actual}
