@@ -8,7 +8,8 @@ Two Lambda integrations are built in:
 * ``arn:aws:states:::lambda:invoke`` (the optimized integration): ``Parameters`` carry
   ``FunctionName`` and ``Payload`` and the result is Lambda's Invoke response as Step Functions
   returns it (``{"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata",
-  "StatusCode"}``); history events are ``TaskScheduled/Started/Succeeded/Failed/TimedOut``.
+  "StatusCode"}``, plus ``LogResult`` with ``LogType: Tail``); history events are
+  ``TaskScheduled/Started/Succeeded/Failed/TimedOut``.
 
 A function's exception becomes Lambda's error (``Error`` = the exception's type name, ``Cause`` =
 ``{"errorMessage", "errorType", "requestId", "stackTrace"}`` as JSON text); the Lambda ARN
@@ -20,6 +21,7 @@ Other integrations subclass :class:`Integration` and are passed to the Executor.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import traceback
@@ -211,8 +213,14 @@ class LambdaInvokeIntegration(Integration):
             "x-amzn-RequestId": request_id,
             "X-Amzn-Trace-Id": f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};sampled=0",
         }
+        log: dict[str, str] = {}
+        if parameters.get("LogType") == "Tail":
+            # Lambda returns the end of the invocation's log, base64-encoded; here the lines it
+            # always has (the function's own output is not captured).
+            log["LogResult"] = headers["X-Amz-Log-Result"] = _log_tail(request_id, version)
         response: dict[str, Any] = {
             "ExecutedVersion": version,
+            **log,
             "Payload": result,
             "SdkHttpMetadata": {
                 "AllHttpHeaders": {name: [value] for name, value in headers.items()},
@@ -225,6 +233,15 @@ class LambdaInvokeIntegration(Integration):
         if status == 202:
             del response["Payload"]
         return response
+
+
+def _log_tail(request_id: str, version: str) -> str:
+    lines = (
+        f"START RequestId: {request_id} Version: {version}\n"
+        f"END RequestId: {request_id}\n"
+        f"REPORT RequestId: {request_id}\n"
+    )
+    return base64.b64encode(lines.encode()).decode()
 
 
 def _executed_version(parameters: Mapping[str, Any]) -> str:
