@@ -23,7 +23,7 @@ from sluiceway.asl.integrations import Integration, TaskContext, TaskRequest, fa
 from sluiceway.asl.intrinsics import Intrinsic
 from sluiceway.asl.jsonata_eval import JsonataTemplate
 from sluiceway.asl.map_state import MapStates
-from sluiceway.asl.model import Catcher, MapState, ParallelState, TaskState
+from sluiceway.asl.model import Catcher, Graph, MapState, ParallelState, TaskState
 from sluiceway.asl.paths import JsonPath
 from sluiceway.asl.payload import json_copy
 from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
@@ -109,11 +109,22 @@ class ExecutionStates(MapStates):
             return await self._run_task(state, effective, lane, context)
         payload = self.arguments(state, effective, context)
         await self.events.emit(lane, "ParallelStateStarted")
-        branches = [
-            self.run_graph(branch, payload, Lane(lane.last_id), Scope(context.variables))
-            for branch in state.branches
-        ]
-        results = await run_all(branches)
+        failed: list[int] = []
+
+        async def branch(graph: Graph) -> Any:
+            branch_lane = Lane(lane.last_id)
+            try:
+                return await self.run_graph(graph, payload, branch_lane, Scope(context.variables))
+            except StatesError:
+                failed.append(branch_lane.last_id)
+                raise
+
+        try:
+            results = await run_all([branch(graph) for graph in state.branches])
+        except StatesError:
+            # AWS: ParallelStateFailed (or a retry) follows the failed branch's last event.
+            lane.last_id = failed[0] if failed else lane.last_id
+            raise
         await self.events.emit(lane, "ParallelStateSucceeded")
         return results
 
