@@ -6,6 +6,7 @@ these. They are tiny on purpose: the recordings measure the interpreter, not the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,25 @@ class CustomError(Exception):
     """A handler's own exception type: Error = "CustomError"."""
 
 
+def return_hello_world(event: Any) -> Any:
+    return {"Return": "HelloWorld"}
+
+
+def return_json_string(event: Any) -> Any:
+    """AWS's function returns the bytes ``b'"HelloWorld!"'``, which Lambda passes on as JSON."""
+    return "HelloWorld!"
+
+
+def return_large_string(event: Any) -> Any:
+    """A result over the 256 KiB limit (257 KiB of "a")."""
+    return "a" * (257 * 1024)
+
+
+async def wait_forever(event: Any) -> Any:
+    """Never returns (AWS's function sleeps longer than the state's TimeoutSeconds)."""
+    await asyncio.Event().wait()
+
+
 def raise_exception(event: Any) -> Any:
     raise Exception("Some exception was raised.")
 
@@ -34,6 +54,10 @@ def raise_custom(event: Any) -> Any:
 HANDLERS: dict[str, Callable[[Any], Any]] = {
     "echo": echo,
     "return_none": return_none,
+    "return_hello_world": return_hello_world,
+    "return_json_string": return_json_string,
+    "return_large_string": return_large_string,
+    "wait_forever": wait_forever,
     "raise_exception": raise_exception,
     "raise_custom": raise_custom,
 }

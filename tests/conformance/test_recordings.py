@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sluiceway.asl import Executor, HistoryEvent, StateMachine, TaskContext
+from sluiceway.asl.executor import DEFAULT_ACCOUNT, DEFAULT_REGION
+from sluiceway.asl.integrations import function_not_found
 from tests.conformance.lambdas import HANDLERS
 
 RECORDINGS = Path(__file__).parent / "recordings"
 JSON_TEXT_FIELDS = ("input", "output", "parameters", "payload")
+MASK = "<masked>"
 ANY = "<any>"  # an expected value AWS made random or time-based (ARNs, dates, request ids)
+_REQUEST_ID = re.compile(r"Request ID: [^;]*;")
 
 
 def _cases() -> list[Any]:
@@ -31,11 +37,54 @@ class _Invoker:
 
     async def invoke(self, function: str, payload: Any, context: TaskContext) -> Any:
         name = function.split(":function:")[-1].split(":")[0]
-        return HANDLERS[self.mapping[name]](payload)
+        if name not in self.mapping:
+            arn = function if function.startswith("arn:") else _function_arn(name)
+            raise function_not_found(arn)
+        result = HANDLERS[self.mapping[name]](payload)
+        return await result if inspect.isawaitable(result) else result
+
+
+def _function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:function:{name}"
 
 
 async def _instant(seconds: float) -> None:
     await asyncio.sleep(0)
+
+
+def _scaled(scale: float) -> Any:
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(seconds * scale)
+
+    return sleep
+
+
+def _json_style(text: str, value: Any) -> str:
+    if text == json.dumps(value, separators=(",", ":"), ensure_ascii=False):
+        return "compact"
+    return "spaced" if text == json.dumps(value) else "other"
+
+
+def _masked(value: Any, names: frozenset[str]) -> Any:
+    """``value`` with the values of the keys in ``names`` replaced, also inside strings that hold
+    a JSON object (compared as text, so key order and separators still count)."""
+    if not names:
+        return value
+    if isinstance(value, dict):
+        return {k: MASK if k in names else _masked(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(item, names) for item in value]
+    if isinstance(value, str):
+        if "Request ID" in names:
+            value = _REQUEST_ID.sub(f"Request ID: {MASK};", value)
+        if value.startswith("{"):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return value
+            masked = json.dumps(_masked(parsed, names), ensure_ascii=False)
+            return f"<{_json_style(value, parsed)} JSON> {masked}"
+    return value
 
 
 def _expected(expected: Any, actual: Any) -> Any:
@@ -56,27 +105,36 @@ def _detail(event: HistoryEvent, key: str, expected: Any) -> Any:
     return value
 
 
-def _compare_events(actual: list[HistoryEvent], expected: list[dict[str, Any]]) -> None:
+def _compare_events(
+    actual: list[HistoryEvent], expected: list[dict[str, Any]], masked: frozenset[str]
+) -> None:
     assert [e.type for e in actual] == [e["type"] for e in expected]
     for event, want in zip(actual, expected, strict=True):
         where = f"event {want['id']} ({want['type']})"
         assert (event.id, event.previous_event_id) == (want["id"], want["previousEventId"]), where
         for key, value in want.get("details", {}).items():
-            actual = _detail(event, key, value)
-            assert actual == _expected(value, actual), f"{where}: {key}"
+            got = _masked(_detail(event, key, value), masked)
+            assert got == _expected(_masked(value, masked), got), f"{where}: {key}"
 
 
 @pytest.mark.parametrize("case", _cases())
 def test_recorded_execution(case: dict[str, Any]) -> None:
     machine = StateMachine.parse(case["definition"])
     events: list[HistoryEvent] = []
+    scale = case.get("time_scale")
     executor = Executor(
-        machine, _Invoker(case.get("lambdas", {})), listener=events.append, sleep=_instant
+        machine,
+        _Invoker(case.get("lambdas", {})),
+        listener=events.append,
+        sleep=_instant if scale is None else _scaled(scale),
+        timer=None if scale is None else _scaled(scale),
     )
     result = asyncio.run(executor.run(case.get("input", {}), execution_name="recorded"))
+    masked = frozenset(case.get("masked", ()))
     actual = {"status": result.status, "error": result.error, "cause": result.cause}
     expected = {key: case.get(key) for key in actual}
-    assert actual == expected
-    assert result.output == _expected(case.get("output"), result.output)
+    assert _masked(actual, masked) == _masked(expected, masked)
+    output = _masked(result.output, masked)
+    assert output == _expected(_masked(case.get("output"), masked), output)
     if "events" in case:
-        _compare_events(events, case["events"])
+        _compare_events(events, case["events"], masked)

@@ -212,7 +212,8 @@ def test_lambda_invoke_failure() -> None:
         "resourceType": "lambda",
         "resource": "invoke",
         "error": "CorruptDocument",
-        "cause": '{"errorMessage": "bad", "errorType": "CorruptDocument", "stackTrace": []}',
+        # AWS: lambda:invoke re-serializes the function's error payload compactly.
+        "cause": '{"errorMessage":"bad","errorType":"CorruptDocument","stackTrace":[]}',
     }
 
 

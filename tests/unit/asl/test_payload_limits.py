@@ -18,12 +18,14 @@ def big(size: int) -> str:
     return "x" * (size - 2)
 
 
-def test_task_result_over_the_limit_fails_the_execution_uncaught() -> None:
+def test_task_result_over_the_limit_is_a_task_failure() -> None:
+    # As recorded on AWS: the Lambda ARN resource names the function in the cause, and Retry /
+    # Catch (States.ALL too) handle the error.
     definition = single(
         {
             "Type": "Task",
             "Resource": ARN + "f",
-            "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}],
+            "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}],
             "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
             "End": True,
         },
@@ -31,11 +33,21 @@ def test_task_result_over_the_limit_fails_the_execution_uncaught() -> None:
     )
     definition["States"]["Caught"] = {"Type": "Succeed"}
     outcome = execute(definition, {}, {"f": lambda _: big(LIMIT + 1)})
+    assert outcome.result.output == {
+        "Error": "States.DataLimitExceeded",
+        "Cause": CAUSE.format(ARN + "f"),
+    }
+    assert len(outcome.invoker.calls) == 3
+    assert outcome.types.count("LambdaFunctionFailed") == 3
+
+
+def test_task_result_over_the_limit_uncaught() -> None:
+    definition = single({"Type": "Task", "Resource": ARN + "f", "End": True}, "Big")
+    outcome = execute(definition, {}, {"f": lambda _: big(LIMIT + 1)})
     assert (outcome.result.error, outcome.result.cause) == (
         "States.DataLimitExceeded",
-        CAUSE.format("Big"),
+        CAUSE.format(ARN + "f"),
     )
-    assert len(outcome.invoker.calls) == 1
     assert outcome.types[-2:] == ["LambdaFunctionFailed", "ExecutionFailed"]
 
 

@@ -3,10 +3,13 @@
 Error names and matching rules follow the Step Functions developer guide ("Handling errors in
 Step Functions workflows"):
 
-* ``States.ALL`` matches every error name except the terminal ``States.Runtime`` and
-  ``States.DataLimitExceeded``, which no retrier or catcher can handle. JSONata evaluation
-  failures (``States.QueryEvaluationError``) are treated the same way: AWS reports them with the
-  States.Runtime prefix ("An error occurred while executing the state ...").
+* ``States.ALL`` matches every error name except the terminal ``States.Runtime``, which no
+  retrier or catcher can handle. JSONata evaluation failures (``States.QueryEvaluationError``)
+  are treated the same way: AWS reports them with the States.Runtime prefix ("An error occurred
+  while executing the state ...").
+* ``States.DataLimitExceeded`` is terminal when a state's output or the variables it assigns are
+  too large; a task *result* that is too large is an ordinary task failure, which Retry and Catch
+  (``States.ALL`` included) handle, as recorded on AWS.
 * ``States.TaskFailed`` matches any error except ``States.Timeout`` (and the two terminal ones).
 """
 
@@ -31,16 +34,18 @@ TASK_FAILED = "States.TaskFailed"
 TIMEOUT = "States.Timeout"
 
 #: Errors that end the execution whatever the state's Retry and Catch say.
-TERMINAL_ERRORS = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED, QUERY_EVALUATION_ERROR})
+TERMINAL_ERRORS = frozenset({RUNTIME, QUERY_EVALUATION_ERROR})
 
 
 class StatesError(Exception):
     """A failure with an ASL error name, as a state reports it (``{"Error", "Cause"}``)."""
 
-    def __init__(self, error: str, cause: str | None = None) -> None:
+    def __init__(self, error: str, cause: str | None = None, *, terminal: bool = False) -> None:
         super().__init__(error if cause is None else f"{error}: {cause}")
         self.error = error
         self.cause = cause
+        #: No retrier or catcher handles it (always so for the TERMINAL_ERRORS names).
+        self.terminal = terminal or error in TERMINAL_ERRORS
 
     def error_output(self) -> dict[str, str]:
         """The error output a catcher passes on: ``{"Error": ..., "Cause": ...}``."""

@@ -62,11 +62,12 @@ def json_field(key: str, value: Any) -> dict[str, Any]:
 
 
 def error_fields(error: str | None, cause: str | None) -> dict[str, Any]:
-    """``{"error", "cause"}`` without the absent ones (a Fail state may set neither)."""
+    """``{"error", "cause"}`` without the absent or empty ones (a Fail state may set neither;
+    a timeout's cause is empty)."""
     fields: dict[str, Any] = {}
     if error:
         fields["error"] = error
-    if cause is not None:
+    if cause:
         fields["cause"] = cause
     return fields
 

@@ -219,12 +219,15 @@ class Executor:
             )
         except DeadlineExceeded:
             await run.events.emit(lane, "ExecutionTimedOut", {"error": errors.TIMEOUT})
-            return ExecutionResult("TIMED_OUT", error=errors.TIMEOUT)
+            # AWS's DescribeExecution of a timed-out execution has no error nor cause.
+            return ExecutionResult("TIMED_OUT")
         except StatesError as failure:
             await run.events.emit(
                 lane, "ExecutionFailed", error_fields(failure.error, failure.cause)
             )
-            return ExecutionResult("FAILED", error=failure.error or None, cause=failure.cause)
+            return ExecutionResult(
+                "FAILED", error=failure.error or None, cause=failure.cause or None
+            )
         await run.events.emit(lane, "ExecutionSucceeded", json_field("output", output))
         return ExecutionResult("SUCCEEDED", output=output)
 

@@ -8,13 +8,20 @@ Two Lambda integrations are built in:
 * ``arn:aws:states:::lambda:invoke`` (the optimized integration): ``Parameters`` carry
   ``FunctionName`` and ``Payload`` and the result is Lambda's Invoke response as Step Functions
   returns it (``{"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata",
-  "StatusCode"}``); history events are ``TaskScheduled/Started/Succeeded/Failed/TimedOut``.
+  "StatusCode"}``, plus ``LogResult`` with ``LogType: Tail``); history events are
+  ``TaskScheduled/Started/Succeeded/Failed/TimedOut``.
+
+A function's exception becomes Lambda's error (``Error`` = the exception's type name, ``Cause`` =
+``{"errorMessage", "errorType", "requestId", "stackTrace"}`` as JSON text); the Lambda ARN
+resource reports the cause as the function wrote it (Python's ``", "`` separators), while
+lambda:invoke re-serializes it compactly, as recorded on AWS.
 
 Other integrations subclass :class:`Integration` and are passed to the Executor.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import traceback
@@ -95,6 +102,11 @@ class Integration(ABC):
         deterministic, so a replayed execution waits for the same callback."""
         return None
 
+    def result_name(self, _request: TaskRequest) -> str:
+        """How the States.DataLimitExceeded cause names a task whose result is too large
+        ("The state/task 'lambda' returned a result ...")."""
+        return self.resource_type
+
     def _task_fields(self) -> dict[str, Any]:
         return {"resourceType": self.resource_type, "resource": self.resource_name}
 
@@ -133,7 +145,12 @@ class LambdaFunctionIntegration(Integration):
         return LAMBDA_ARN.fullmatch(resource) is not None
 
     async def run(self, request: TaskRequest) -> Any:
-        return await self.invoker.invoke(request.resource, request.payload, request.context)
+        return await invoke_function(
+            self.invoker, request.resource, request.payload, request.context
+        )
+
+    def result_name(self, request: TaskRequest) -> str:
+        return request.resource
 
     def scheduled(self, request: TaskRequest) -> tuple[str, dict[str, Any]]:
         details = {"resource": request.resource, **json_field("input", request.payload)}
@@ -172,8 +189,12 @@ class LambdaInvokeIntegration(Integration):
         function = parameters.get("FunctionName") if isinstance(parameters, Mapping) else None
         if not isinstance(function, str):
             raise StatesError(RUNTIME, "The field 'FunctionName' of lambda:invoke must be a string")
-        payload = parameters.get("Payload", {})
-        result = await self.invoker.invoke(function, payload, request.context)
+        try:
+            result = await invoke_function(
+                self.invoker, function, _request_payload(parameters), request.context
+            )
+        except StatesError as failure:
+            raise StatesError(failure.error, _compact_cause(failure.cause)) from None
         if parameters.get("InvocationType") == "Event":
             return self._response(parameters, None, 202)
         return self._response(parameters, result, 200)
@@ -192,8 +213,14 @@ class LambdaInvokeIntegration(Integration):
             "x-amzn-RequestId": request_id,
             "X-Amzn-Trace-Id": f"root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};sampled=0",
         }
+        log: dict[str, str] = {}
+        if parameters.get("LogType") == "Tail":
+            # Lambda returns the end of the invocation's log, base64-encoded; here the lines it
+            # always has (the function's own output is not captured).
+            log["LogResult"] = headers["X-Amz-Log-Result"] = _log_tail(request_id, version)
         response: dict[str, Any] = {
             "ExecutedVersion": version,
+            **log,
             "Payload": result,
             "SdkHttpMetadata": {
                 "AllHttpHeaders": {name: [value] for name, value in headers.items()},
@@ -206,6 +233,15 @@ class LambdaInvokeIntegration(Integration):
         if status == 202:
             del response["Payload"]
         return response
+
+
+def _log_tail(request_id: str, version: str) -> str:
+    lines = (
+        f"START RequestId: {request_id} Version: {version}\n"
+        f"END RequestId: {request_id}\n"
+        f"REPORT RequestId: {request_id}\n"
+    )
+    return base64.b64encode(lines.encode()).decode()
 
 
 def _executed_version(parameters: Mapping[str, Any]) -> str:
@@ -221,12 +257,62 @@ def _executed_version(parameters: Mapping[str, Any]) -> str:
     )
 
 
+def _request_payload(parameters: Mapping[str, Any]) -> Any:
+    """The event the function gets: a string Payload is the request body itself (JSON text),
+    a missing or null one sends no body (the Python runtime then passes ``{}``)."""
+    payload = parameters.get("Payload")
+    if payload is None:
+        return {}
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload
+    return payload
+
+
+def _compact_cause(cause: str | None) -> str | None:
+    """lambda:invoke reports a function's error payload as compact JSON."""
+    try:
+        parsed = json.loads(cause) if cause else None
+    except ValueError:
+        return cause
+    return compact_json(parsed) if isinstance(parsed, dict) else cause
+
+
+async def invoke_function(
+    invoker: LambdaInvoker, function: str, payload: Any, context: TaskContext
+) -> Any:
+    """Call the invoker; an ordinary exception becomes the function's error, as on Lambda."""
+    try:
+        return await invoker.invoke(function, payload, context)
+    except StatesError:
+        raise
+    except Exception as exc:
+        raise failure_from_exception(exc) from None
+
+
+def lambda_error_cause(exc: BaseException, request_id: str | None = None) -> str:
+    """The error payload of a failed Python function, as Lambda's Python runtime writes it."""
+    return json.dumps(
+        {
+            "errorMessage": str(exc),
+            "errorType": type(exc).__name__,
+            "requestId": request_id or str(uuid.uuid4()),
+            "stackTrace": traceback.format_tb(exc.__traceback__),
+        }
+    )
+
+
 def failure_from_exception(exc: Exception) -> StatesError:
     """An ordinary exception from a task, as Lambda reports it: the error is its type name."""
-    name = type(exc).__name__
-    cause = {
-        "errorMessage": str(exc),
-        "errorType": name,
-        "stackTrace": traceback.format_tb(exc.__traceback__),
-    }
-    return StatesError(name, json.dumps(cause))
+    return StatesError(type(exc).__name__, lambda_error_cause(exc))
+
+
+def function_not_found(function_arn: str, request_id: str | None = None) -> StatesError:
+    """What lambda:invoke reports for a function that does not exist."""
+    return StatesError(
+        "Lambda.ResourceNotFoundException",
+        f"Function not found: {function_arn} (Service: AWSLambda; Status Code: 404; Error Code: "
+        f"ResourceNotFoundException; Request ID: {request_id or uuid.uuid4()}; Proxy: null)",
+    )

@@ -36,14 +36,18 @@ def payload_size(value: Any) -> int:
         return len(compact_json(value).encode("utf-8"))
 
 
-def check_result_size(state_name: str, value: Any, *, size: int | None = None) -> None:
+def check_result_size(
+    state_name: str, value: Any, *, size: int | None = None, terminal: bool = True
+) -> None:
     """States.DataLimitExceeded for a result or output larger than 256 KiB (``size``: the
-    value's JSON size when the caller has it already)."""
+    value's JSON size when the caller has it already). A state's output is terminal; a task
+    result (``terminal=False``) can be retried and caught."""
     if (payload_size(value) if size is None else size) > MAX_PAYLOAD_BYTES:
         raise StatesError(
             errors.DATA_LIMIT_EXCEEDED,
             f"The state/task '{state_name}' returned a result with a size exceeding the maximum "
             "number of bytes service limit.",
+            terminal=terminal,
         )
 
 
@@ -72,6 +76,7 @@ def assign_values(
         raise StatesError(
             errors.DATA_LIMIT_EXCEEDED,
             "The variables assigned by the state exceed the maximum number of bytes service limit.",
+            terminal=True,
         )
     return values
 

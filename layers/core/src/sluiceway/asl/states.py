@@ -23,7 +23,7 @@ from sluiceway.asl.integrations import Integration, TaskContext, TaskRequest, fa
 from sluiceway.asl.intrinsics import Intrinsic
 from sluiceway.asl.jsonata_eval import JsonataTemplate
 from sluiceway.asl.map_state import MapStates
-from sluiceway.asl.model import Catcher, MapState, ParallelState, TaskState
+from sluiceway.asl.model import Catcher, Graph, MapState, ParallelState, TaskState
 from sluiceway.asl.paths import JsonPath
 from sluiceway.asl.payload import json_copy
 from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
@@ -75,7 +75,7 @@ class ExecutionStates(MapStates):
                 output = merge_result(state.result_path, raw, result)
                 return state.next, apply_output_path(state, output, context), assigned
             except StatesError as failure:
-                if failure.error in errors.TERMINAL_ERRORS:
+                if failure.terminal:
                     raise
                 delay = policy.next_delay(failure.error)
                 if delay is not None:
@@ -109,11 +109,22 @@ class ExecutionStates(MapStates):
             return await self._run_task(state, effective, lane, context)
         payload = self.arguments(state, effective, context)
         await self.events.emit(lane, "ParallelStateStarted")
-        branches = [
-            self.run_graph(branch, payload, child_lane(lane.last_id, i), Scope(context.variables))
-            for i, branch in enumerate(state.branches)
-        ]
-        results = await run_all(branches)
+        failed: list[int] = []
+
+        async def branch(index: int, graph: Graph) -> Any:
+            branch_lane = child_lane(lane.last_id, index)
+            try:
+                return await self.run_graph(graph, payload, branch_lane, Scope(context.variables))
+            except StatesError:
+                failed.append(branch_lane.last_id)
+                raise
+
+        try:
+            results = await run_all([branch(i, graph) for i, graph in enumerate(state.branches)])
+        except StatesError:
+            # AWS: ParallelStateFailed (or a retry) follows the failed branch's last event.
+            lane.last_id = failed[0] if failed else lane.last_id
+            raise
         await self.events.emit(lane, "ParallelStateSucceeded")
         return results
 
@@ -163,7 +174,7 @@ class ExecutionStates(MapStates):
             state.timeout_seconds,
             state.timeout_seconds_path,
             state.timeout_seconds_expr,
-            effective if state.jsonata else payload,
+            effective,
             context,
             "TimeoutSeconds" if state.jsonata else "TimeoutSecondsPath",
         )
@@ -171,7 +182,7 @@ class ExecutionStates(MapStates):
             state.heartbeat_seconds,
             state.heartbeat_seconds_path,
             state.heartbeat_seconds_expr,
-            effective if state.jsonata else payload,
+            effective,
             context,
             "HeartbeatSeconds" if state.jsonata else "HeartbeatSecondsPath",
         )
@@ -190,13 +201,10 @@ class ExecutionStates(MapStates):
             result = await with_deadline(
                 integration.run(request), self.timer, timeout, heartbeat_seconds, heartbeat
             )
-        except DeadlineExceeded as expired:
-            timed_out = StatesError(
-                errors.TIMEOUT,
-                f"The state '{state.name}' sent no heartbeat for {heartbeat_seconds:g} seconds."
-                if expired.heartbeat and heartbeat_seconds is not None
-                else f"The state '{state.name}' timed out after {timeout:g} seconds.",
-            )
+        except DeadlineExceeded:
+            # AWS: no cause in the events, an empty one in the error output a catcher sees;
+            # a missed heartbeat is reported the same way.
+            timed_out = StatesError(errors.TIMEOUT, "")
             await self.events.emit(lane, *integration.timed_out(request, timed_out))
             raise timed_out from None
         except StatesError as failure:
@@ -220,7 +228,7 @@ class ExecutionStates(MapStates):
             await self.events.emit(lane, *integration.failed(request, marshal_error))
             raise marshal_error from None
         try:
-            check_result_size(state.name, result, size=size)
+            check_result_size(integration.result_name(request), result, size=size, terminal=False)
         except StatesError as too_big:
             await self.events.emit(lane, *integration.failed(request, too_big))
             raise

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import json
 import re
 import sys
 import threading
 import time
-import traceback
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sluiceway.asl import StatesError
+from sluiceway.asl.integrations import lambda_error_cause
 from sluiceway.naming import folder_name, local_function_arn
 from sluiceway.project import StepLimits, function_config
 from sluiceway.runtime.commits import collecting_commits
@@ -57,22 +56,6 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def lambda_error_cause(exc: BaseException) -> str:
-    """The cause Step Functions reports for a failed Python Lambda function."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return json.dumps(
-        {
-            "errorMessage": str(exc),
-            "errorType": type(exc).__name__,
-            "requestId": "",
-            "stackTrace": [
-                f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n'
-                for f in frames
-            ],
-        }
-    )
 
 
 class FunctionRegistry:
@@ -143,7 +126,9 @@ def call_handler(handler: Any, payload: Any, function_name: str, timeout: float 
     try:
         result = handler(event, context)
     except Exception as exc:
-        raise StatesError(type(exc).__name__, lambda_error_cause(exc)) from exc
+        raise StatesError(
+            type(exc).__name__, lambda_error_cause(exc, context.aws_request_id)
+        ) from exc
     try:
         return orjson.loads(orjson.dumps(result))
     except (TypeError, ValueError) as exc:
