@@ -189,3 +189,13 @@ def test_an_item_reader_reads_from_the_buckets_directory(tmp_path: Path) -> None
     (bucket / "2026" / "items.csv").unlink()
     gone = json.loads(run_cli(tmp_path, machine, "--buckets", str(tmp_path / "buckets")).stdout)
     assert (gone["status"], gone["error"]) == ("FAILED", "States.ItemReaderFailed")
+
+
+def test_an_unmapped_function_fails_as_on_aws(tmp_path: Path) -> None:
+    proc = run_cli(tmp_path, MACHINE, "--input", '{"value": 1}')
+    result = json.loads(proc.stdout)
+    assert (proc.returncode, result["error"]) == (1, "Lambda.ResourceNotFoundException")
+    assert result["cause"].startswith(
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:double (Service: "
+        "AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: "
+    )

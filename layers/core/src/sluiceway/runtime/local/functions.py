@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sluiceway.asl import StatesError
-from sluiceway.asl.integrations import lambda_error_cause
+from sluiceway.asl.executor import DEFAULT_ACCOUNT, DEFAULT_REGION
+from sluiceway.asl.integrations import function_not_found, lambda_error_cause
 from sluiceway.naming import folder_name, local_function_arn
 from sluiceway.project import StepLimits, function_config
 from sluiceway.runtime.commits import collecting_commits
@@ -194,6 +195,9 @@ class LocalLambdaInvoker:
         return result
 
 
+_DEFAULT_ARN = f"arn:aws:lambda:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:function:"
+
+
 class MappedLambdaInvoker:
     """Invokes handlers given explicitly as ``{function name: callable}`` (``statemachine run``)."""
 
@@ -203,11 +207,9 @@ class MappedLambdaInvoker:
     async def invoke(self, function: str, payload: Any, context: TaskContext) -> Any:
         name = function_name_of(function)
         handler = self.handlers.get(name)
-        if handler is None:
-            raise StatesError(
-                "Lambda.ResourceNotFoundException",
-                f"Function not found: {function}",
-            )
+        if handler is None:  # AWS's answer, with the function's full ARN
+            arn = function if function.startswith("arn:") else _DEFAULT_ARN + name
+            raise function_not_found(arn)
         return await asyncio.to_thread(
             call_handler, handler, payload, name, context.timeout_seconds
         )
