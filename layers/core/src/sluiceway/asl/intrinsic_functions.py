@@ -119,6 +119,8 @@ def format_string(values: list[Any], template_parts: Sequence[str] | None) -> st
 
 def _string_to_json(args: list[Any]) -> Any:
     text = _string(args[0], "the argument")
+    if not text.strip():
+        return None  # AWS: an empty or blank string parses to null
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
