@@ -138,6 +138,25 @@ def test_math_random_and_uuid() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "low", "high"),
+    # The inputs AWS was recorded with (test_math_operations: outputs masked as random).
+    [(12.5, 44.51, 13, 45), (9999, 99999, 9999, 99999), (-99999, -9999, -99999, -9999)],
+)
+def test_math_random_recorded_inputs(start: float, end: float, low: int, high: int) -> None:
+    data = {"fst": start, "snd": end}
+    for _ in range(20):
+        value = call("States.MathRandom($.fst, $.snd)", data)
+        assert isinstance(value, int) and low <= value < high
+    seeded = call("States.MathRandom(0, 999, 3)")
+    assert isinstance(seeded, int) and 0 <= seeded < 999
+
+
+def test_string_to_json_of_a_blank_string_is_null() -> None:
+    assert call("States.StringToJson('')") is None
+    assert call("States.StringToJson(' ')") is None
+
+
 def test_math_add_rounds_like_java() -> None:
     assert call("States.MathAdd(1.6, 1)") == 3
     assert call("States.MathAdd(1.5, 0)") == 2

@@ -1,11 +1,12 @@
 """The States.* intrinsic functions, on already-evaluated argument values.
 
-Behaviour follows the Step Functions developer guide ("Intrinsic functions for JSONPath states"):
-argument validation, the 1000-item limit of ArrayRange, the 10,000-character limit of the
-Base64 functions, rounding of non-integers in MathAdd and MathRandom (Java's ``Math.round``),
-a half-open range for MathRandom, StringSplit splitting at each delimiter character and dropping
-empty strings, and States.Format rendering objects and arrays the way the Java service does
-(``{a=1, b=[x, y]}``).
+Behaviour follows the Step Functions developer guide ("Intrinsic functions for JSONPath states")
+and executions recorded on AWS (tests/conformance/recordings/intrinsics.json): argument
+validation, the 1000-item limit of ArrayRange, the 10,000-character limit of the Base64
+functions, rounding of each non-integer argument of MathAdd and MathRandom (Java's
+``Math.round``), a half-open range for MathRandom, StringToJson of an empty or blank string
+giving null, StringSplit splitting at each delimiter character and dropping empty strings, and
+States.Format rendering objects and arrays the way the Java service does (``{a=1, b=[x, y]}``).
 """
 
 from __future__ import annotations
@@ -119,6 +120,8 @@ def format_string(values: list[Any], template_parts: Sequence[str] | None) -> st
 
 def _string_to_json(args: list[Any]) -> Any:
     text = _string(args[0], "the argument")
+    if not text.strip():
+        return None  # AWS: an empty or blank string parses to null
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
