@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from sluiceway.asl import Executor, HistoryEvent, StateMachine, TaskContext
+from sluiceway.asl import Executor, HistoryEvent, LambdaInvoker, StateMachine, TaskContext
 from sluiceway.asl.executor import DEFAULT_ACCOUNT, DEFAULT_REGION
 from sluiceway.asl.integrations import function_not_found
+from sluiceway.runtime.local.functions import MappedLambdaInvoker
 from tests.conformance.lambdas import HANDLERS
 
 RECORDINGS = Path(__file__).parent / "recordings"
@@ -117,14 +118,39 @@ def _compare_events(
             assert got == _expected(_masked(value, masked), got), f"{where}: {key}"
 
 
+def _through_threads(case: dict[str, Any]) -> bool:
+    """Whether the case's functions can also run as ``statemachine run`` runs them."""
+    keys = case.get("lambdas", {}).values()
+    return bool(keys) and not any(inspect.iscoroutinefunction(HANDLERS[k]) for k in keys)
+
+
+def _cli_invoker(mapping: dict[str, str]) -> MappedLambdaInvoker:
+    """The invoker of ``sluiceway statemachine run``: handlers ``(event, context)`` in threads,
+    behind a JSON boundary, their exceptions turned into Lambda's errors."""
+
+    def handler(key: str) -> Any:
+        return lambda event, context: HANDLERS[key](event)
+
+    return MappedLambdaInvoker({name: handler(key) for name, key in mapping.items()})
+
+
 @pytest.mark.parametrize("case", _cases())
 def test_recorded_execution(case: dict[str, Any]) -> None:
+    _check(case, _Invoker(case.get("lambdas", {})))
+
+
+@pytest.mark.parametrize("case", [c for c in _cases() if _through_threads(c.values[0])])
+def test_recorded_execution_as_statemachine_run_invokes(case: dict[str, Any]) -> None:
+    _check(case, _cli_invoker(case["lambdas"]))
+
+
+def _check(case: dict[str, Any], invoker: LambdaInvoker) -> None:
     machine = StateMachine.parse(case["definition"])
     events: list[HistoryEvent] = []
     scale = case.get("time_scale")
     executor = Executor(
         machine,
-        _Invoker(case.get("lambdas", {})),
+        invoker,
         listener=events.append,
         sleep=_instant if scale is None else _scaled(scale),
         timer=None if scale is None else _scaled(scale),
