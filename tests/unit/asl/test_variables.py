@@ -370,7 +370,7 @@ def test_inner_scope_cannot_assign_an_outer_variable() -> None:
     }
     assert validate(definition) == [
         "SCHEMA_VALIDATION_FAILED: The variable 'x' is assigned in an outer scope; a Parallel "
-        "branch or Map iteration cannot assign it at /States/P/Branches/0/States/B/Assign/x"
+        "branch or Map iteration cannot assign it at /States/P/Branches[0]/States/B/Assign/x"
     ]
 
 

@@ -32,8 +32,10 @@ class FieldParser:
         self.problems: list[str] = []
         self.names: dict[str, str] = {}
 
-    def schema(self, message: str, location: str) -> None:
-        self.problems.append(f"SCHEMA_VALIDATION_FAILED: {message} at {location or '/'}")
+    def schema(self, message: str, location: str | None) -> None:
+        """A SCHEMA_VALIDATION_FAILED problem; ``None``: AWS gives no location ("at null")."""
+        where = "null" if location is None else location or "/"
+        self.problems.append(f"SCHEMA_VALIDATION_FAILED: {message} at {where}")
 
     def unsupported(self, key: str, location: str) -> None:
         self.problems.append(
@@ -153,7 +155,7 @@ class FieldParser:
             return ()
         retriers: list[Retrier] = []
         for i, item in enumerate(spec):
-            at = f"{where}/{i}"
+            at = f"{where}[{i}]"
             if not isinstance(item, Mapping):
                 self.schema("A Retrier must be a JSON object", at)
                 continue
@@ -210,7 +212,7 @@ class FieldParser:
             return ()
         catchers: list[Catcher] = []
         for i, item in enumerate(spec):
-            at = f"{where}/{i}"
+            at = f"{where}[{i}]"
             if not isinstance(item, Mapping):
                 self.schema("A Catcher must be a JSON object", at)
                 continue
