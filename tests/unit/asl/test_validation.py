@@ -144,15 +144,15 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={**TASK, "InputPath": "dataset"}),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'InputPath' must be a valid JSONPath at /States/A/InputPath",
+            "SCHEMA_VALIDATION_FAILED: Value must be a valid JSONPath. at /States/A/InputPath",
         ),
         (
             machine(A={**TASK, "ResultPath": "$.items[*]"}),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'ResultPath' must be a valid ReferencePath at /States/A/ResultPath",
+            "SCHEMA_VALIDATION_FAILED: Value is not a Reference Path at /States/A/ResultPath",
         ),
         (
             machine(A={**TASK, "ResultPath": "$$.Execution"}),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'ResultPath' must be a valid ReferencePath at /States/A/ResultPath",
+            "SCHEMA_VALIDATION_FAILED: Value is not a Reference Path at /States/A/ResultPath",
         ),
         (
             machine(
@@ -163,7 +163,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
                     "End": True,
                 }
             ),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'ItemsPath' must be a valid ReferencePath at /States/A/ItemsPath",
+            "SCHEMA_VALIDATION_FAILED: Value is not a Reference Path at /States/A/ItemsPath",
         ),
         (
             machine(A={**TASK, "Parameters": {"x": {"y.$": "no path"}}}),

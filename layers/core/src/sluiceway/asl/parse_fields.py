@@ -59,18 +59,19 @@ class FieldParser:
         value = spec[key]
         if value is None and nullable:
             return None
-        kind = "ReferencePath" if reference else "JSONPath"
+        # AWS's words (the location names the field).
+        problem = "Value is not a Reference Path" if reference else "Value must be a valid JSONPath."
         try:
             path = parse_path(value)
         except (PathSyntaxError, TypeError):
-            self.schema(f"The value for the field '{key}' must be a valid {kind}", f"{where}/{key}")
+            self.schema(problem, f"{where}/{key}")
             return default
         if (
             (reference and not path.is_reference)
             or (path.context and not context)
             or (path.variable is not None and not variable)
         ):
-            self.schema(f"The value for the field '{key}' must be a valid {kind}", f"{where}/{key}")
+            self.schema(problem, f"{where}/{key}")
             return default
         return path
 
