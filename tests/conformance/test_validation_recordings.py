@@ -54,9 +54,7 @@ def test_recorded_definition(case: dict[str, Any]) -> None:
         assert str(AslValidationError(problems)) == case["message"]
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in _cases() if expected_problems(c.values[0]) != []][:3]
-)
+@pytest.mark.parametrize("case", [c for c in _cases() if expected_problems(c.values[0]) != []][:3])
 def test_cli_prints_the_problems_and_exits_2(
     case: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 from sluiceway.asl.errors import QUERY_EVALUATION_ERROR, StatesError
+from sluiceway.asl.jsonata_refs import top_level_references
 
 JSONATA = "JSONata"
 JSONPATH = "JSONPath"
@@ -134,6 +135,12 @@ def _compile(value: Any, location: str, field: str, problems: list[str]) -> _Nod
         problem = syntax_problem(value)
         if problem is not None:
             problems.append(f"INVALID_JSONATA_EXPRESSION: {problem} at {location}")
+        else:
+            problems.extend(
+                f"UNSUPPORTED_JSONATA_EXPRESSION: Reference to '{name}' at the top level is not "
+                f"supported. at {location}"
+                for name in top_level_references(_compiled(_body(value)).ast)
+            )
         return _Expr(_body(value), field)
     if isinstance(value, list):
         items = tuple(

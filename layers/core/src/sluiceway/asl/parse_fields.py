@@ -60,7 +60,9 @@ class FieldParser:
         if value is None and nullable:
             return None
         # AWS's words (the location names the field).
-        problem = "Value is not a Reference Path" if reference else "Value must be a valid JSONPath."
+        problem = (
+            "Value is not a Reference Path" if reference else "Value must be a valid JSONPath."
+        )
         try:
             path = parse_path(value)
         except (PathSyntaxError, TypeError):

@@ -64,15 +64,14 @@ def _json_problem(text: str, exc: json.JSONDecodeError) -> str:
 
 
 class _Parser(StateParser):
-    def machine(self, definition: Mapping[str, Any] | str) -> StateMachine | None:
-        if isinstance(definition, bytes):
-            definition = definition.decode("utf-8", errors="replace")
-        if isinstance(definition, str):
+    def machine(self, spec: Mapping[str, Any] | str) -> StateMachine | None:
+        definition: Any = spec
+        if isinstance(spec, str):
             try:
-                definition = json.loads(definition)
+                definition = json.loads(spec)
             except json.JSONDecodeError as exc:
-                if definition.strip():
-                    self.problems.append(_json_problem(definition, exc))
+                if spec.strip():
+                    self.problems.append(_json_problem(spec, exc))
                     return None
         if not isinstance(definition, Mapping):
             self.schema("Definition must be a valid JSON object", None)
@@ -161,7 +160,8 @@ class _Parser(StateParser):
                 targets.append((state.next, f"{where}/Next"))
             if isinstance(state, ChoiceState):
                 targets += [
-                    (rule.next, f"{where}/Choices[{i}]/Next") for i, rule in enumerate(state.choices)
+                    (rule.next, f"{where}/Choices[{i}]/Next")
+                    for i, rule in enumerate(state.choices)
                 ]
                 if state.default is not None:
                     targets.append((state.default, f"{where}/Default"))
