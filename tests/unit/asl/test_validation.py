@@ -115,7 +115,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={**TASK, "Next": "B"}, B={"Type": "Succeed"}),
-            "SCHEMA_VALIDATION_FAILED: Only one of these fields may be set: [Next, End] at /States/A",
+            "SCHEMA_VALIDATION_FAILED: There should only be one of the following fields: [Next, End] at /States/A",
         ),
         (
             machine(A={"Type": "Pass"}),
@@ -228,7 +228,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={**TASK, "TimeoutSeconds": 5, "TimeoutSecondsPath": "$.t"}),
-            "SCHEMA_VALIDATION_FAILED: Only one of these fields may be set: [TimeoutSeconds, TimeoutSecondsPath] at /States/A",
+            "SCHEMA_VALIDATION_FAILED: There should only be one of the following fields: [TimeoutSeconds, TimeoutSecondsPath] at /States/A",
         ),
         (
             machine(
@@ -243,7 +243,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": True}),
-            "SCHEMA_VALIDATION_FAILED: Only one of these fields may be set: [Seconds, SecondsPath] at /States/A",
+            "SCHEMA_VALIDATION_FAILED: There should only be one of the following fields: [Seconds, SecondsPath] at /States/A",
         ),
         (
             machine(A={"Type": "Wait", "Timestamp": "2016-03-14 01:59", "End": True}),
@@ -251,7 +251,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}),
-            "SCHEMA_VALIDATION_FAILED: Only one of these fields may be set: [Error, ErrorPath] at /States/A",
+            "SCHEMA_VALIDATION_FAILED: There should only be one of the following fields: [Error, ErrorPath] at /States/A",
         ),
         (
             machine(

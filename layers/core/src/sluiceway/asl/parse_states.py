@@ -138,7 +138,7 @@ class StateParser(MapParser):
                     self.schema(f"Field '{key}' is not supported", where)
             return {}
         if has_next and has_end:
-            self.schema("Only one of these fields may be set: [Next, End]", where)
+            self.schema("There should only be one of the following fields: [Next, End]", where)
         elif not has_next and not has_end:
             self.schema("Exactly one of these fields is required: [Next, End]", where)
         if has_next and not isinstance(spec["Next"], str):
