@@ -1,11 +1,12 @@
 """Parsing and validation of state machine definitions.
 
-Diagnostics read like the ones of AWS's CreateStateMachine / ValidateStateMachineDefinition:
-``CODE: message at /json/pointer``, for instance
-``MISSING_TRANSITION_TARGET: Missing 'Next' target: Foo at /States/Bar/Next`` or
-``MISSING_TRANSITION_TARGET: State "Baz" is not reachable. at /States/Baz``. Features this
-engine does not implement (ItemReader resources other than ``s3:getObject``, ...) are
-reported as ``UNSUPPORTED_FEATURE`` rather than silently ignored.
+Diagnostics are AWS's (CreateStateMachine / ValidateStateMachineDefinition, as recorded in
+``tests/conformance/recordings_validation``): ``CODE: message at location``, the location a
+pointer with array indexes in brackets (``/States/C/Choices[0]/Next``), ``null`` where AWS gives
+none (``MISSING_END_STATE: Workflow has no terminal state at null``). ``AslValidationError``
+joins them as CreateStateMachine does. Features this engine does not implement (ItemReader
+resources other than ``s3:getObject``, ...) are reported as ``UNSUPPORTED_FEATURE`` rather than
+silently ignored.
 """
 
 from __future__ import annotations
