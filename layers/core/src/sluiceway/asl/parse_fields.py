@@ -113,7 +113,9 @@ class FieldParser:
     ) -> None:
         present = [key for key in keys if key in spec]
         if len(present) > 1:
-            self.schema(f"There should only be one of the following fields: [{', '.join(present)}]", where)
+            self.schema(
+                f"There should only be one of the following fields: [{', '.join(present)}]", where
+            )
         elif required and not present:
             self.schema(f"Exactly one of these fields is required: [{', '.join(keys)}]", where)
 
