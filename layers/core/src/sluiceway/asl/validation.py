@@ -60,7 +60,10 @@ def _json_problem(text: str, exc: json.JSONDecodeError) -> str:
         )
     else:
         return f"INVALID_JSON_DESCRIPTION: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-    where = f'[Source: (String)"{text}"; line: {exc.lineno}, column: {column}]'
+    source = (
+        f'"{text}"' if len(text) <= 500 else f'"{text[:500]}"[truncated {len(text) - 500} chars]'
+    )
+    where = f"[Source: (String){source}; line: {exc.lineno}, column: {column}]"
     return f"INVALID_JSON_DESCRIPTION: {message}\n at {where} at {where}"
 
 
