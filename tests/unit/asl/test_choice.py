@@ -57,7 +57,7 @@ def test_guide_example(data: dict[str, Any], target: str) -> None:
 
 def rule_matches(rule: dict[str, Any], data: Any) -> bool:
     problems: list[str] = []
-    compiled = compile_rule({**rule, "Next": "X"}, "/States/C/Choices/0", problems, top_level=True)
+    compiled = compile_rule({**rule, "Next": "X"}, "/States/C/Choices[0]", problems, top_level=True)
     assert compiled is not None and not problems, problems
     return compiled.evaluate(data)
 

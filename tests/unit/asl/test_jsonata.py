@@ -426,19 +426,19 @@ def test_state_level_query_language_in_a_jsonpath_machine() -> None:
     [
         (
             {"Type": "Pass", "Parameters": {}, "End": True},
-            "SCHEMA_VALIDATION_FAILED: The field 'Parameters' is not supported when the QueryLanguage is JSONata at /States/S/Parameters",
+            "SCHEMA_VALIDATION_FAILED: The QueryLanguage is set to 'JSONata', but field 'Parameters' is only supported for the 'JSONPath' QueryLanguage at /States/S",
         ),
         (
             {"Type": "Task", "Resource": ARN + "f", "ResultPath": "$.x", "End": True},
-            "SCHEMA_VALIDATION_FAILED: The field 'ResultPath' is not supported when the QueryLanguage is JSONata at /States/S/ResultPath",
+            "SCHEMA_VALIDATION_FAILED: The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage at /States/S",
         ),
         (
             {"Type": "Pass", "Output": "{% $states.input. %}", "End": True},
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'Output' must be a valid JSONata expression",
+            "INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/S/Output",
         ),
         (
             {"Type": "Pass", "QueryLanguage": "JSONPath", "End": True},
-            "SCHEMA_VALIDATION_FAILED: The QueryLanguage of a state cannot be JSONPath when the state machine's QueryLanguage is JSONata at /States/S/QueryLanguage",
+            "SCHEMA_VALIDATION_FAILED: 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine at /States/S",
         ),
         (
             {
@@ -446,7 +446,7 @@ def test_state_level_query_language_in_a_jsonpath_machine() -> None:
                 "Choices": [{"Variable": "$.a", "IsNull": True, "Next": "S"}],
                 "Default": "S",
             },
-            "SCHEMA_VALIDATION_FAILED: Field 'Variable' is not supported at /States/S/Choices/0",
+            "SCHEMA_VALIDATION_FAILED: Field 'Variable' is not supported at /States/S/Choices[0]",
         ),
     ],
 )
@@ -460,7 +460,7 @@ def test_jsonata_fields_are_rejected_in_jsonpath_states() -> None:
         {"StartAt": "S", "States": {"S": {"Type": "Pass", "Output": {}, "End": True}}}
     )
     assert problems == [
-        "SCHEMA_VALIDATION_FAILED: The field 'Output' is supported only when the QueryLanguage is JSONata at /States/S/Output"
+        "SCHEMA_VALIDATION_FAILED: The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage at /States/S"
     ]
 
 

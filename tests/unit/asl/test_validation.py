@@ -52,7 +52,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
     [
         (
             {"StartAt": "Nope", "States": {"A": TASK}},
-            "MISSING_TRANSITION_TARGET: Missing 'StartAt' target: Nope at /StartAt",
+            "MISSING_TRANSITION_TARGET: Missing 'Next' target: Nope at /StartAt",
         ),
         (
             machine(
@@ -63,7 +63,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
                 },
                 A=TASK,
             ),
-            "MISSING_TRANSITION_TARGET: Missing 'Default' target: Gone at /States/C/Default",
+            "MISSING_TRANSITION_TARGET: Missing 'Next' target: Gone at /States/C/Default",
         ),
         (
             machine(
@@ -74,15 +74,15 @@ def test_missing_next_target_and_unreachable_state() -> None:
                 },
                 A=TASK,
             ),
-            "MISSING_TRANSITION_TARGET: Missing 'Next' target: Gone at /States/C/Choices/0/Next",
+            "MISSING_TRANSITION_TARGET: Missing 'Next' target: Gone at /States/C/Choices[0]/Next",
         ),
         (
             machine(T={**TASK, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Gone"}]}),
-            "MISSING_TRANSITION_TARGET: Missing 'Next' target: Gone at /States/T/Catch/0/Next",
+            "MISSING_TRANSITION_TARGET: Missing 'Next' target: Gone at /States/T/Catch[0]/Next",
         ),
         (
             machine(A={"Type": "Pass", "Next": "A"}),
-            "MISSING_END_STATE: Workflow has no terminal state at /",
+            "MISSING_END_STATE: Workflow has no terminal state at null",
         ),
         (
             {"States": {"A": TASK}},
@@ -115,7 +115,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={**TASK, "Next": "B"}, B={"Type": "Succeed"}),
-            "SCHEMA_VALIDATION_FAILED: Only one of these fields may be set: [Next, End] at /States/A",
+            "SCHEMA_VALIDATION_FAILED: There should only be one of the following fields: [Next, End] at /States/A",
         ),
         (
             machine(A={"Type": "Pass"}),
@@ -144,15 +144,15 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={**TASK, "InputPath": "dataset"}),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'InputPath' must be a valid JSONPath at /States/A/InputPath",
+            "SCHEMA_VALIDATION_FAILED: Value must be a valid JSONPath. at /States/A/InputPath",
         ),
         (
             machine(A={**TASK, "ResultPath": "$.items[*]"}),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'ResultPath' must be a valid ReferencePath at /States/A/ResultPath",
+            "SCHEMA_VALIDATION_FAILED: Value is not a Reference Path at /States/A/ResultPath",
         ),
         (
             machine(A={**TASK, "ResultPath": "$$.Execution"}),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'ResultPath' must be a valid ReferencePath at /States/A/ResultPath",
+            "SCHEMA_VALIDATION_FAILED: Value is not a Reference Path at /States/A/ResultPath",
         ),
         (
             machine(
@@ -163,7 +163,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
                     "End": True,
                 }
             ),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'ItemsPath' must be a valid ReferencePath at /States/A/ItemsPath",
+            "SCHEMA_VALIDATION_FAILED: Value is not a Reference Path at /States/A/ItemsPath",
         ),
         (
             machine(A={**TASK, "Parameters": {"x": {"y.$": "no path"}}}),
@@ -177,13 +177,13 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={**TASK, "Retry": [{"ErrorEquals": ["States.ALL", "Custom"]}]}),
-            "SCHEMA_VALIDATION_FAILED: States.ALL must appear alone in 'ErrorEquals' at /States/A/Retry/0/ErrorEquals",
+            "SCHEMA_VALIDATION_FAILED: States.ALL must appear alone in 'ErrorEquals' at /States/A/Retry[0]/ErrorEquals",
         ),
         (
             machine(
                 A={**TASK, "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["Custom"]}]}
             ),
-            "SCHEMA_VALIDATION_FAILED: States.ALL must appear in the last Retrier at /States/A/Retry/0",
+            "SCHEMA_VALIDATION_FAILED: States.ALL must appear in the last Retrier at /States/A/Retry[0]",
         ),
         (
             machine(
@@ -195,31 +195,31 @@ def test_missing_next_target_and_unreachable_state() -> None:
                     ],
                 }
             ),
-            "SCHEMA_VALIDATION_FAILED: States.ALL must appear in the last Catcher at /States/A/Catch/0",
+            "SCHEMA_VALIDATION_FAILED: States.ALL must appear in the last Catcher at /States/A/Catch[0]",
         ),
         (
             machine(A={**TASK, "Retry": [{"ErrorEquals": []}]}),
             "SCHEMA_VALIDATION_FAILED: The value for the field 'ErrorEquals' must be a non-empty array of STRING "
-            "at /States/A/Retry/0/ErrorEquals",
+            "at /States/A/Retry[0]/ErrorEquals",
         ),
         (
             machine(A={**TASK, "Retry": [{"ErrorEquals": ["X"], "BackoffRate": 0.5}]}),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'BackoffRate' must be a number >= 1.0 at /States/A/Retry/0/BackoffRate",
+            "SCHEMA_VALIDATION_FAILED: The value for the field 'BackoffRate' must be a number >= 1.0 at /States/A/Retry[0]/BackoffRate",
         ),
         (
             machine(A={**TASK, "Retry": [{"ErrorEquals": ["X"], "MaxAttempts": -1}]}),
             "SCHEMA_VALIDATION_FAILED: The value for the field 'MaxAttempts' must be a non-negative integer "
-            "at /States/A/Retry/0/MaxAttempts",
+            "at /States/A/Retry[0]/MaxAttempts",
         ),
         (
             machine(A={**TASK, "Retry": [{"ErrorEquals": ["X"], "IntervalSeconds": 0}]}),
             "SCHEMA_VALIDATION_FAILED: The value for the field 'IntervalSeconds' must be a positive integer "
-            "at /States/A/Retry/0/IntervalSeconds",
+            "at /States/A/Retry[0]/IntervalSeconds",
         ),
         (
             machine(A={**TASK, "Retry": [{"ErrorEquals": ["X"], "JitterStrategy": "HALF"}]}),
             "SCHEMA_VALIDATION_FAILED: The value for the field 'JitterStrategy' must be FULL or NONE "
-            "at /States/A/Retry/0/JitterStrategy",
+            "at /States/A/Retry[0]/JitterStrategy",
         ),
         (
             machine(A={**TASK, "TimeoutSeconds": 5, "HeartbeatSeconds": 5}),
@@ -228,7 +228,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={**TASK, "TimeoutSeconds": 5, "TimeoutSecondsPath": "$.t"}),
-            "SCHEMA_VALIDATION_FAILED: Only one of these fields may be set: [TimeoutSeconds, TimeoutSecondsPath] at /States/A",
+            "SCHEMA_VALIDATION_FAILED: There should only be one of the following fields: [TimeoutSeconds, TimeoutSecondsPath] at /States/A",
         ),
         (
             machine(
@@ -243,7 +243,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": True}),
-            "SCHEMA_VALIDATION_FAILED: Only one of these fields may be set: [Seconds, SecondsPath] at /States/A",
+            "SCHEMA_VALIDATION_FAILED: There should only be one of the following fields: [Seconds, SecondsPath] at /States/A",
         ),
         (
             machine(A={"Type": "Wait", "Timestamp": "2016-03-14 01:59", "End": True}),
@@ -251,7 +251,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             machine(A={"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}),
-            "SCHEMA_VALIDATION_FAILED: Only one of these fields may be set: [Error, ErrorPath] at /States/A",
+            "SCHEMA_VALIDATION_FAILED: There should only be one of the following fields: [Error, ErrorPath] at /States/A",
         ),
         (
             machine(
@@ -262,7 +262,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
                 },
                 A=TASK,
             ),
-            "SCHEMA_VALIDATION_FAILED: These fields are required: [Next] at /States/C/Choices/0",
+            "SCHEMA_VALIDATION_FAILED: These fields are required: [Next] at /States/C/Choices[0]",
         ),
         (
             machine(
@@ -272,7 +272,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
                 },
                 A=TASK,
             ),
-            "SCHEMA_VALIDATION_FAILED: Each Choice Rule can only have one comparison operator at /States/C/Choices/0",
+            "SCHEMA_VALIDATION_FAILED: Each Choice Rule can only have one comparison operator at /States/C/Choices[0]",
         ),
         (
             machine(
@@ -282,7 +282,7 @@ def test_missing_next_target_and_unreachable_state() -> None:
                 },
                 A=TASK,
             ),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'NumericEquals' must be a NUMBER at /States/C/Choices/0/NumericEquals",
+            "SCHEMA_VALIDATION_FAILED: The value for the field 'NumericEquals' must be a NUMBER at /States/C/Choices[0]/NumericEquals",
         ),
         (
             machine(
@@ -294,18 +294,18 @@ def test_missing_next_target_and_unreachable_state() -> None:
                 },
                 A=TASK,
             ),
-            "SCHEMA_VALIDATION_FAILED: Field 'Next' is not supported at /States/C/Choices/0/Not",
+            "SCHEMA_VALIDATION_FAILED: Field 'Next' is not supported at /States/C/Choices[0]/Not",
         ),
         (
             machine(
                 C={"Type": "Choice", "Choices": [{"Variable": "a", "IsNull": True, "Next": "A"}]},
                 A=TASK,
             ),
-            "SCHEMA_VALIDATION_FAILED: The value for the field 'Variable' must be a valid JSONPath at /States/C/Choices/0/Variable",
+            "SCHEMA_VALIDATION_FAILED: The value for the field 'Variable' must be a valid JSONPath at /States/C/Choices[0]/Variable",
         ),
         (
             {"QueryLanguage": "JSONata", **machine(A={**TASK, "InputPath": "$.a"})},
-            "SCHEMA_VALIDATION_FAILED: The field 'InputPath' is not supported when the QueryLanguage is JSONata at /States/A/InputPath",
+            "SCHEMA_VALIDATION_FAILED: The QueryLanguage is set to 'JSONata', but field 'InputPath' is only supported for the 'JSONPath' QueryLanguage at /States/A",
         ),
         (
             machine(A={**TASK, "Assign": {"states": 1}}),
@@ -313,7 +313,9 @@ def test_missing_next_target_and_unreachable_state() -> None:
         ),
         (
             "{not json",
-            "INVALID_JSON_DESCRIPTION: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            "INVALID_JSON_DESCRIPTION: Unexpected character ('n' (code 110)): was expecting "
+            'double-quote to start field name\n at [Source: (String)"{not json"; line: 1, '
+            'column: 3] at [Source: (String)"{not json"; line: 1, column: 3]',
         ),
     ],
 )
@@ -338,11 +340,11 @@ def test_nested_graphs_are_validated_in_their_own_scope() -> None:
     )
     problems = validate(definition)
     assert (
-        "MISSING_TRANSITION_TARGET: Missing 'Next' target: Outside at /States/P/Branches/0/States/A/Next"
+        "MISSING_TRANSITION_TARGET: Missing 'Next' target: Outside at /States/P/Branches[0]/States/A/Next"
         in problems
     )
     assert (
-        'MISSING_TRANSITION_TARGET: State "Orphan" is not reachable. at /States/P/Branches/1/States/Orphan'
+        'MISSING_TRANSITION_TARGET: State "Orphan" is not reachable. at /States/P/Branches[1]/States/Orphan'
         in problems
     )
 

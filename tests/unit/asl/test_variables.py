@@ -370,7 +370,7 @@ def test_inner_scope_cannot_assign_an_outer_variable() -> None:
     }
     assert validate(definition) == [
         "SCHEMA_VALIDATION_FAILED: The variable 'x' is assigned in an outer scope; a Parallel "
-        "branch or Map iteration cannot assign it at /States/P/Branches/0/States/B/Assign/x"
+        "branch or Map iteration cannot assign it at /States/P/Branches[0]/States/B/Assign/x"
     ]
 
 
@@ -428,8 +428,7 @@ def test_assign_is_rejected_in_succeed_and_fail() -> None:
 def test_result_path_cannot_be_a_variable() -> None:
     problems = validate(single({"Type": "Pass", "ResultPath": "$x", "End": True}))
     assert problems == [
-        "SCHEMA_VALIDATION_FAILED: The value for the field 'ResultPath' must be a valid "
-        "ReferencePath at /States/S/ResultPath"
+        "SCHEMA_VALIDATION_FAILED: Value is not a Reference Path at /States/S/ResultPath"
     ]
 
 

@@ -190,7 +190,7 @@ def _compile_combinator(
         _schema(problems, f"The value for the field '{kind}' must be a non-empty array", location)
         return None
     children = [
-        compile_rule(item, f"{location}/{kind}/{i}", problems, top_level=False)
+        compile_rule(item, f"{location}/{kind}[{i}]", problems, top_level=False)
         for i, item in enumerate(operand)
     ]
     compiled = tuple(child for child in children if child is not None)

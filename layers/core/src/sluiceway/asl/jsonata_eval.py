@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import random
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 from sluiceway.asl.errors import QUERY_EVALUATION_ERROR, StatesError
+from sluiceway.asl.jsonata_refs import top_level_references
 
 JSONATA = "JSONata"
 JSONPATH = "JSONPath"
@@ -68,8 +70,19 @@ def syntax_problem(text: str) -> str | None:
     try:
         _compiled(body)
     except Exception as exc:  # the parser raises JException and a few plain errors
-        return str(exc)
+        return _parser_message(exc)
     return None
+
+
+def _parser_message(exc: Exception) -> str:
+    """The parser's message as AWS (jsonata-java) words it: inserted tokens in double quotes."""
+    from jsonata.jexception import JException
+
+    template = JException.error_codes.get(getattr(exc, "error", ""))
+    if template is None or "{{{" in template:
+        return str(exc)
+    values = iter((getattr(exc, "current", None), getattr(exc, "expected", None)))
+    return re.sub(r"\{\{\w+\}\}", lambda _: f'"{next(values)}"', template)
 
 
 @dataclass(frozen=True)
@@ -121,14 +134,17 @@ def _compile(value: Any, location: str, field: str, problems: list[str]) -> _Nod
     if is_expression(value):
         problem = syntax_problem(value)
         if problem is not None:
-            problems.append(
-                f"SCHEMA_VALIDATION_FAILED: The value for the field '{field.split('/')[-1]}' "
-                f"must be a valid JSONata expression ({problem}) at {location}"
+            problems.append(f"INVALID_JSONATA_EXPRESSION: {problem} at {location}")
+        else:
+            problems.extend(
+                f"UNSUPPORTED_JSONATA_EXPRESSION: Reference to '{name}' at the top level is not "
+                f"supported. at {location}"
+                for name in top_level_references(_compiled(_body(value)).ast)
             )
         return _Expr(_body(value), field)
     if isinstance(value, list):
         items = tuple(
-            _compile(item, f"{location}/{i}", f"{field}[{i}]", problems)
+            _compile(item, f"{location}[{i}]", f"{field}[{i}]", problems)
             for i, item in enumerate(value)
         )
         return _Static(value) if all(isinstance(i, _Static) for i in items) else _Array(items)

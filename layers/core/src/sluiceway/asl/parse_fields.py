@@ -32,8 +32,10 @@ class FieldParser:
         self.problems: list[str] = []
         self.names: dict[str, str] = {}
 
-    def schema(self, message: str, location: str) -> None:
-        self.problems.append(f"SCHEMA_VALIDATION_FAILED: {message} at {location or '/'}")
+    def schema(self, message: str, location: str | None) -> None:
+        """A SCHEMA_VALIDATION_FAILED problem; ``None``: AWS gives no location ("at null")."""
+        where = "null" if location is None else location or "/"
+        self.problems.append(f"SCHEMA_VALIDATION_FAILED: {message} at {where}")
 
     def unsupported(self, key: str, location: str) -> None:
         self.problems.append(
@@ -57,18 +59,21 @@ class FieldParser:
         value = spec[key]
         if value is None and nullable:
             return None
-        kind = "ReferencePath" if reference else "JSONPath"
+        # AWS's words (the location names the field).
+        problem = (
+            "Value is not a Reference Path" if reference else "Value must be a valid JSONPath."
+        )
         try:
             path = parse_path(value)
         except (PathSyntaxError, TypeError):
-            self.schema(f"The value for the field '{key}' must be a valid {kind}", f"{where}/{key}")
+            self.schema(problem, f"{where}/{key}")
             return default
         if (
             (reference and not path.is_reference)
             or (path.context and not context)
             or (path.variable is not None and not variable)
         ):
-            self.schema(f"The value for the field '{key}' must be a valid {kind}", f"{where}/{key}")
+            self.schema(problem, f"{where}/{key}")
             return default
         return path
 
@@ -108,7 +113,9 @@ class FieldParser:
     ) -> None:
         present = [key for key in keys if key in spec]
         if len(present) > 1:
-            self.schema(f"Only one of these fields may be set: [{', '.join(present)}]", where)
+            self.schema(
+                f"There should only be one of the following fields: [{', '.join(present)}]", where
+            )
         elif required and not present:
             self.schema(f"Exactly one of these fields is required: [{', '.join(keys)}]", where)
 
@@ -153,7 +160,7 @@ class FieldParser:
             return ()
         retriers: list[Retrier] = []
         for i, item in enumerate(spec):
-            at = f"{where}/{i}"
+            at = f"{where}[{i}]"
             if not isinstance(item, Mapping):
                 self.schema("A Retrier must be a JSON object", at)
                 continue
@@ -210,7 +217,7 @@ class FieldParser:
             return ()
         catchers: list[Catcher] = []
         for i, item in enumerate(spec):
-            at = f"{where}/{i}"
+            at = f"{where}[{i}]"
             if not isinstance(item, Mapping):
                 self.schema("A Catcher must be a JSON object", at)
                 continue

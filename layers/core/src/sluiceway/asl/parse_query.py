@@ -48,6 +48,15 @@ JSONATA_ONLY: dict[str, frozenset[str]] = {
 ASSIGNING = frozenset(("Pass", "Task", "Choice", "Wait", "Parallel", "Map"))
 
 
+def language_field_problem(key: str, language: str) -> str:
+    """AWS's words for a field of the other query language (located at its state or rule)."""
+    other = JSONPATH if language == JSONATA else JSONATA
+    return (
+        f"The QueryLanguage is set to '{language}', but field '{key}' is only supported for "
+        f"the '{other}' QueryLanguage"
+    )
+
+
 class QueryFieldParser(FieldParser):
     """Tracks the query language and the variables each scope assigns."""
 
@@ -76,9 +85,8 @@ class QueryFieldParser(FieldParser):
             return self.default_language
         if self.default_language == JSONATA and language == JSONPATH:
             self.schema(
-                "The QueryLanguage of a state cannot be JSONPath when the state machine's "
-                "QueryLanguage is JSONata",
-                f"{where}/QueryLanguage",
+                "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+                where,
             )
         return str(language)
 
@@ -89,16 +97,10 @@ class QueryFieldParser(FieldParser):
         reported: set[str] = set()
         for key in spec:
             if language == JSONATA and key in JSONPATH_ONLY:
-                self.schema(
-                    f"The field '{key}' is not supported when the QueryLanguage is JSONata",
-                    f"{where}/{key}",
-                )
+                self.schema(language_field_problem(key, JSONATA), where)
                 reported.add(key)
             elif language == JSONPATH and key in JSONATA_ONLY[kind]:
-                self.schema(
-                    f"The field '{key}' is supported only when the QueryLanguage is JSONata",
-                    f"{where}/{key}",
-                )
+                self.schema(language_field_problem(key, JSONPATH), where)
                 reported.add(key)
         return reported
 

@@ -32,7 +32,7 @@ from sluiceway.asl.model import (
 )
 from sluiceway.asl.parse_fields import str_or_none
 from sluiceway.asl.parse_map import MapParser
-from sluiceway.asl.parse_query import ASSIGNING, JSONATA_ONLY
+from sluiceway.asl.parse_query import ASSIGNING, JSONATA_ONLY, language_field_problem
 from sluiceway.asl.paths import JsonPath
 
 _IO = ("InputPath", "OutputPath")
@@ -138,7 +138,7 @@ class StateParser(MapParser):
                     self.schema(f"Field '{key}' is not supported", where)
             return {}
         if has_next and has_end:
-            self.schema("Only one of these fields may be set: [Next, End]", where)
+            self.schema("There should only be one of the following fields: [Next, End]", where)
         elif not has_next and not has_end:
             self.schema("Exactly one of these fields is required: [Next, End]", where)
         if has_next and not isinstance(spec["Next"], str):
@@ -230,7 +230,7 @@ class StateParser(MapParser):
         if default is not None and not isinstance(default, str):
             self.schema("The value for the field 'Default' must be a STRING", f"{where}/Default")
         rules = [
-            self.choice(rule, f"{where}/Choices/{i}", common) for i, rule in enumerate(choices)
+            self.choice(rule, f"{where}/Choices[{i}]", common) for i, rule in enumerate(choices)
         ]
         compiled: list[Choice] = [rule for rule in rules if rule is not None]
         if len(compiled) != len(rules):
@@ -250,10 +250,7 @@ class StateParser(MapParser):
         if language == JSONPATH:
             if "Output" in rule or "Condition" in rule:
                 key = "Output" if "Output" in rule else "Condition"
-                self.schema(
-                    f"The field '{key}' is supported only when the QueryLanguage is JSONata",
-                    f"{where}/{key}",
-                )
+                self.schema(language_field_problem(key, JSONPATH), where)
             plain = {key: value for key, value in rule.items() if key not in extras}
             compiled = compile_rule(plain, where, self.problems, top_level=True)
             if compiled is None or compiled.next is None:
@@ -366,7 +363,7 @@ class StateParser(MapParser):
             )
             return None
         branches = [
-            self.sub_graph(branch, f"{where}/Branches/{i}")
+            self.sub_graph(branch, f"{where}/Branches[{i}]")
             for i, branch in enumerate(branches_spec)
         ]
         graphs = tuple(graph for graph in branches if graph is not None)

@@ -85,7 +85,7 @@ def compile_template(value: Any, location: str, problems: list[str]) -> PayloadT
 
 def _compile(value: Any, location: str, problems: list[str]) -> _Node:
     if isinstance(value, list):
-        items = tuple(_compile(item, f"{location}/{i}", problems) for i, item in enumerate(value))
+        items = tuple(_compile(item, f"{location}[{i}]", problems) for i, item in enumerate(value))
         if all(isinstance(item, _Static) for item in items):
             return _Static(value)
         return _Array(items)

@@ -1,16 +1,18 @@
 """Parsing and validation of state machine definitions.
 
-Diagnostics read like the ones of AWS's CreateStateMachine / ValidateStateMachineDefinition:
-``CODE: message at /json/pointer``, for instance
-``MISSING_TRANSITION_TARGET: Missing 'Next' target: Foo at /States/Bar/Next`` or
-``MISSING_TRANSITION_TARGET: State "Baz" is not reachable. at /States/Baz``. Features this
-engine does not implement (ItemReader resources other than ``s3:getObject``, ...) are
-reported as ``UNSUPPORTED_FEATURE`` rather than silently ignored.
+Diagnostics are AWS's (CreateStateMachine / ValidateStateMachineDefinition, as recorded in
+``tests/conformance/recordings_validation``): ``CODE: message at location``, the location a
+pointer with array indexes in brackets (``/States/C/Choices[0]/Next``), ``null`` where AWS gives
+none (``MISSING_END_STATE: Workflow has no terminal state at null``). ``AslValidationError``
+joins them as CreateStateMachine does. Features this engine does not implement (ItemReader
+resources other than ``s3:getObject``, ...) are reported as ``UNSUPPORTED_FEATURE`` rather than
+silently ignored.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,16 +43,42 @@ def parse_definition(definition: Mapping[str, Any] | str) -> tuple[StateMachine 
     return (machine if not parser.problems else None), parser.problems
 
 
+def _json_problem(text: str, exc: json.JSONDecodeError) -> str:
+    """A definition that is not JSON, worded like AWS's parser (Jackson) where we know how."""
+    token = re.match(r"[\w$]+", text[exc.pos :])
+    if exc.msg == "Expecting value" and token is not None:
+        column = exc.colno + len(token[0])
+        message = (
+            f"Unrecognized token '{token[0]}': was expecting (JSON String, Number, Array, "
+            "Object or token 'null', 'true' or 'false')"
+        )
+    elif exc.msg.startswith("Expecting property name") and exc.pos < len(text):
+        char, column = text[exc.pos], exc.colno + 1
+        message = (
+            f"Unexpected character ('{char}' (code {ord(char)})): was expecting double-quote "
+            "to start field name"
+        )
+    else:
+        return f"INVALID_JSON_DESCRIPTION: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    source = (
+        f'"{text}"' if len(text) <= 500 else f'"{text[:500]}"[truncated {len(text) - 500} chars]'
+    )
+    where = f"[Source: (String){source}; line: {exc.lineno}, column: {column}]"
+    return f"INVALID_JSON_DESCRIPTION: {message}\n at {where} at {where}"
+
+
 class _Parser(StateParser):
-    def machine(self, definition: Mapping[str, Any] | str) -> StateMachine | None:
-        if isinstance(definition, str | bytes):
+    def machine(self, spec: Mapping[str, Any] | str) -> StateMachine | None:
+        definition: Any = spec
+        if isinstance(spec, str):
             try:
-                definition = json.loads(definition)
-            except ValueError as exc:
-                self.problems.append(f"INVALID_JSON_DESCRIPTION: {exc}")
-                return None
+                definition = json.loads(spec)
+            except json.JSONDecodeError as exc:
+                if spec.strip():
+                    self.problems.append(_json_problem(spec, exc))
+                    return None
         if not isinstance(definition, Mapping):
-            self.schema("The state machine definition must be a JSON object", "/")
+            self.schema("Definition must be a valid JSON object", None)
             return None
         for key in definition:
             if key not in (
@@ -93,7 +121,7 @@ class _Parser(StateParser):
     def graph(self, spec: Mapping[str, Any], location: str) -> Graph | None:
         start_at, states_spec = spec.get("StartAt"), spec.get("States")
         missing = [
-            key for key, value in (("StartAt", start_at), ("States", states_spec)) if value is None
+            key for key, value in (("States", states_spec), ("StartAt", start_at)) if value is None
         ]
         if missing:
             self.schema(f"These fields are required: [{', '.join(missing)}]", location)
@@ -126,49 +154,40 @@ class _Parser(StateParser):
         return Graph(start_at=start_at, states=states)
 
     def check_transitions(self, start_at: str, states: Mapping[str, State], location: str) -> None:
-        def missing(kind: str, target: str, where: str) -> None:
-            self.problems.append(
-                f"MISSING_TRANSITION_TARGET: Missing '{kind}' target: {target} at {where}"
-            )
-
-        if start_at not in states:
-            missing("StartAt", start_at, f"{location}/StartAt")
-        edges: dict[str, list[str]] = {}
+        """AWS's graph checks, in its order: targets that name no state (all worded ``'Next'``,
+        StartAt first), then a missing terminal state, which hides unreachable states, else the
+        states that no transition names (whether or not their referrers are reachable)."""
+        targets: list[tuple[str, str]] = [(start_at, f"{location}/StartAt")]
         for name, state in states.items():
             where = f"{location}/States/{name}"
-            targets: list[tuple[str, str, str]] = []
             if state.next is not None:
-                targets.append(("Next", state.next, f"{where}/Next"))
+                targets.append((state.next, f"{where}/Next"))
             if isinstance(state, ChoiceState):
                 targets += [
-                    ("Next", rule.next, f"{where}/Choices/{i}/Next")
+                    (rule.next, f"{where}/Choices[{i}]/Next")
                     for i, rule in enumerate(state.choices)
                 ]
                 if state.default is not None:
-                    targets.append(("Default", state.default, f"{where}/Default"))
+                    targets.append((state.default, f"{where}/Default"))
             if isinstance(state, TaskState | ParallelState | MapState):
-                targets += [
-                    ("Next", c.next, f"{where}/Catch/{i}/Next") for i, c in enumerate(state.catch)
-                ]
-            for kind, target, target_where in targets:
-                if target not in states:
-                    missing(kind, target, target_where)
-            edges[name] = [target for _, target, _ in targets]
-        reached, pending = set(), [start_at]
-        while pending:
-            name = pending.pop()
-            if name in reached or name not in states:
-                continue
-            reached.add(name)
-            pending.extend(edges[name])
-        for name in states:
-            if name not in reached and start_at in states:
+                targets += [(c.next, f"{where}/Catch[{i}]/Next") for i, c in enumerate(state.catch)]
+        for target, where in targets:
+            if target not in states:
                 self.problems.append(
-                    f'MISSING_TRANSITION_TARGET: State "{name}" is not reachable. at {location}/States/{name}'
+                    f"MISSING_TRANSITION_TARGET: Missing 'Next' target: {target} at {where}"
                 )
         if not any(s.end or isinstance(s, SucceedState | FailState) for s in states.values()):
+            # AWS's diagnostic has no location: CreateStateMachine prints it as "at null".
             self.problems.append(
-                f"MISSING_END_STATE: Workflow has no terminal state at {location or '/'}"
+                f"MISSING_END_STATE: Workflow has no terminal state at {location or 'null'}"
             )
+            return
+        named = {target for target, _ in targets}
+        for name in states:
+            if name not in named:
+                self.problems.append(
+                    f'MISSING_TRANSITION_TARGET: State "{name}" is not reachable. '
+                    f"at {location}/States/{name}"
+                )
 
     # -- states ----------------------------------------------------------------------------------
