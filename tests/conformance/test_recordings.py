@@ -39,7 +39,7 @@ async def _instant(seconds: float) -> None:
 
 def _detail(event: HistoryEvent, key: str, expected: Any) -> Any:
     value = event.details.get(key)
-    if key in JSON_TEXT_FIELDS and isinstance(value, str) and not isinstance(expected, str):
+    if key in JSON_TEXT_FIELDS and isinstance(value, str):
         return json.loads(value)
     return value
 

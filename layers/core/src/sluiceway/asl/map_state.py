@@ -36,11 +36,13 @@ THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
 class _Chain:
-    """The event the next inline iteration links to, and the last MapIterationSucceeded."""
+    """The event the next inline iteration links to, the last MapIterationSucceeded, and the
+    last state event of the first failed iteration (what MapStateFailed links to)."""
 
     def __init__(self, last: int) -> None:
         self.last = last
         self.succeeded = 0
+        self.failed = 0
 
 
 class MapStates:
@@ -76,7 +78,11 @@ class MapStates:
             self._run_iteration(state, index, item, effective, chain, context)
             for index, item in enumerate(items)
         ]
-        results = await run_all(iterations, limit or 0)
+        try:
+            results = await run_all(iterations, limit or 0)
+        except StatesError:
+            lane.last_id = chain.failed or lane.last_id
+            raise
         await self.events.emit(lane, "MapStateSucceeded", previous=chain.succeeded or lane.last_id)
         lane.last_id = chain.succeeded or lane.last_id
         return results
@@ -186,6 +192,7 @@ class MapStates:
                 state.processor, item_input, lane, Scope(context.variables)
             )
         except StatesError:
+            chain.failed = chain.failed or lane.last_id
             await self.events.emit(lane, "MapIterationFailed", details)
             raise
         except asyncio.CancelledError as cancelled:
