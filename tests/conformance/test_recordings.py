@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sluiceway.asl import Executor, HistoryEvent, StateMachine, TaskContext
+from sluiceway.asl.map_config import DictObjectStore
 from tests.conformance.lambdas import HANDLERS
 
 RECORDINGS = Path(__file__).parent / "recordings"
@@ -37,6 +38,14 @@ async def _instant(seconds: float) -> None:
     await asyncio.sleep(0)
 
 
+def _object_store(objects: dict[str, str]) -> DictObjectStore:
+    store = DictObjectStore()
+    for address, body in objects.items():
+        bucket, key = address.split("/", 1)
+        store.put(bucket, key, body)
+    return store
+
+
 def _detail(event: HistoryEvent, key: str, expected: Any) -> Any:
     value = event.details.get(key)
     if key in JSON_TEXT_FIELDS and isinstance(value, str):
@@ -58,7 +67,11 @@ def test_recorded_execution(case: dict[str, Any]) -> None:
     machine = StateMachine.parse(case["definition"])
     events: list[HistoryEvent] = []
     executor = Executor(
-        machine, _Invoker(case.get("lambdas", {})), listener=events.append, sleep=_instant
+        machine,
+        _Invoker(case.get("lambdas", {})),
+        listener=events.append,
+        sleep=_instant,
+        object_store=_object_store(case.get("objects", {})),
     )
     result = asyncio.run(executor.run(case.get("input", {}), execution_name="recorded"))
     actual = {"status": result.status, "error": result.error, "cause": result.cause}

@@ -3,8 +3,8 @@
 Inline mode writes ``MapStateStarted`` (with the number of items) and ``MapIteration*`` events,
 and the first failed iteration fails the state with its own error. DISTRIBUTED mode runs each
 item (or batch of items) as a child workflow whose events stay out of the parent's history,
-which shows ``MapStateStarted`` (length 0), ``MapRunStarted``/``MapRunSucceeded``/
-``MapRunFailed``. Its children cannot read the parent's variables. Failed children are counted
+which shows ``MapStateStarted`` (length 0 with an ItemReader), ``MapRunStarted``,
+``MapRunSucceeded``/``MapRunFailed``. Its children cannot read the parent's variables. Failed children are counted
 against ``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` (0 when neither is set);
 beyond them the state fails with ``States.ExceedToleratedFailureThreshold``. A failed child
 within the tolerance leaves its error output (``{"Error", "Cause"}``) at its place in the result.
@@ -58,7 +58,9 @@ class MapStates:
         """A runner for Distributed Map children: same execution, history of its own."""
 
     async def run_map(self, state: MapState, effective: Any, lane: Lane, context: Context) -> Any:
-        items = self._items(state, effective, context)
+        # AWS reads an ItemReader's object once the map run has started (its failures are
+        # MapRunFailed); other items are known before the state starts.
+        items = None if state.reader is not None else self._items(state, effective, context)
         limit = self._integer(
             state.max_concurrency,
             getattr(state, "max_concurrency_path", None),
@@ -69,6 +71,7 @@ class MapStates:
         )
         if state.distributed:
             return await self._run_distributed(state, items, effective, lane, context, limit or 0)
+        assert items is not None
         await self.events.emit(lane, "MapStateStarted", {"length": len(items)})
         # As AWS links them: an iteration starts after the last event of the iterations before
         # it (not their MapIterationSucceeded); MapStateSucceeded and MapStateExited follow the
@@ -246,16 +249,27 @@ class MapStates:
     async def _run_distributed(
         self,
         state: MapState,
-        items: list[Any],
+        items: list[Any] | None,
         effective: Any,
         lane: Lane,
         context: Context,
         limit: int,
     ) -> list[Any]:
-        inputs = self._child_inputs(state, items, effective, context)
+        if items is not None:
+            inputs = self._child_inputs(state, items, effective, context)
         tolerated_count, tolerated_percentage = self._tolerance(state, effective, context)
-        await self.events.emit(lane, "MapStateStarted", {"length": 0})
+        # AWS: the number of items when they come from the input, 0 with an ItemReader.
+        length = 0 if items is None else len(items)
+        await self.events.emit(lane, "MapStateStarted", {"length": length})
         await self.events.emit(lane, "MapRunStarted", {"mapRunArn": self._map_run_arn(state)})
+        if items is None:
+            try:
+                read = self._items(state, effective, context)
+                inputs = self._child_inputs(state, read, effective, context)
+            except StatesError as failure:
+                details = {"error": failure.error, "cause": failure.cause}
+                await self.events.emit(lane, "MapRunFailed", details)
+                raise
         runner = self.child_runner()
         children = [
             runner.run_graph(state.processor, child_input, Lane(), Scope())
@@ -276,10 +290,9 @@ class MapStates:
                 lane, "MapRunFailed", {"error": failure.error, "cause": failure.cause}
             )
             raise failure
-        started = lane.last_id
-        await self.events.emit(lane, "MapRunSucceeded")
+        succeeded = await self.events.emit(lane, "MapRunSucceeded")
         await self.events.emit(lane, "MapStateSucceeded")
-        lane.last_id = started  # AWS: MapStateExited follows MapRunStarted
+        lane.last_id = succeeded.id  # AWS: MapStateExited follows MapRunSucceeded
         return [value if ok else value.error_output() for ok, value in settled]
 
     def _tolerance(
