@@ -266,8 +266,8 @@ class MapStates:
             try:
                 read = self._items(state, effective, context)
                 inputs = self._child_inputs(state, read, effective, context)
-            except StatesError as failure:
-                details = {"error": failure.error, "cause": failure.cause}
+            except StatesError as unreadable:
+                details = {"error": unreadable.error, "cause": unreadable.cause}
                 await self.events.emit(lane, "MapRunFailed", details)
                 raise
         runner = self.child_runner()
