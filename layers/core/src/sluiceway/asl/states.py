@@ -23,7 +23,7 @@ from sluiceway.asl.integrations import Integration, TaskContext, TaskRequest, fa
 from sluiceway.asl.intrinsics import Intrinsic
 from sluiceway.asl.jsonata_eval import JsonataTemplate
 from sluiceway.asl.map_state import MapStates
-from sluiceway.asl.model import Catcher, MapState, ParallelState, TaskState
+from sluiceway.asl.model import Catcher, Graph, MapState, ParallelState, TaskState
 from sluiceway.asl.paths import JsonPath
 from sluiceway.asl.payload import json_copy
 from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
@@ -109,12 +109,28 @@ class ExecutionStates(MapStates):
             return await self._run_task(state, effective, lane, context)
         payload = self.arguments(state, effective, context)
         await self.events.emit(lane, "ParallelStateStarted")
-        branches = [
-            self.run_graph(branch, payload, Lane(lane.last_id), Scope(context.variables))
-            for branch in state.branches
-        ]
-        results = await run_all(branches)
-        await self.events.emit(lane, "ParallelStateSucceeded")
+        lanes = [Lane(lane.last_id) for _ in state.branches]
+        failed: list[int] = []
+
+        async def branch(graph: Graph, branch_lane: Lane) -> Any:
+            try:
+                return await self.run_graph(graph, payload, branch_lane, Scope(context.variables))
+            except StatesError:
+                failed.append(branch_lane.last_id)
+                raise
+
+        # As AWS links them: ParallelStateFailed (or the retry's ParallelStateStarted) follows the
+        # failed branch's last event; ParallelStateSucceeded and -Exited the branches' last one.
+        try:
+            results = await run_all(
+                [branch(g, b) for g, b in zip(state.branches, lanes, strict=True)]
+            )
+        except StatesError:
+            lane.last_id = failed[0] if failed else lane.last_id
+            raise
+        last = max(branch_lane.last_id for branch_lane in [lane, *lanes])
+        await self.events.emit(lane, "ParallelStateSucceeded", previous=last)
+        lane.last_id = last
         return results
 
     # -- Task ------------------------------------------------------------------------------------
