@@ -25,14 +25,15 @@ from sluiceway.asl.errors import StatesError
 from sluiceway.asl.events import EventLog, Lane
 from sluiceway.asl.intrinsic_functions import json_type
 from sluiceway.asl.jsonata_eval import JsonataTemplate, QueryEvaluationError
-from sluiceway.asl.map_config import ObjectStore, batches, read_items
+from sluiceway.asl.map_config import ItemReaderConfig, ObjectStore, batches, read_items
 from sluiceway.asl.model import Graph, MapState
 from sluiceway.asl.paths import JsonPath
-from sluiceway.asl.payload import PayloadTemplate
+from sluiceway.asl.payload import PayloadTemplate, compact_json
 from sluiceway.asl.processing import read_path
 from sluiceway.asl.variables import Context, Scope
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+MAX_ITEMS = 100_000_000
 
 
 class _Chain:
@@ -92,14 +93,36 @@ class MapStates:
 
     # -- items -----------------------------------------------------------------------------------
 
-    def _items(self, state: MapState, effective: Any, context: Context) -> list[Any]:
-        if state.reader is not None:
-            reader = state.reader
-            target = self._evaluate(reader.parameters, effective, context, {})
-            max_items = self._integer(
-                reader.max_items, reader.max_items_path, None, effective, context, "MaxItems"
+    def _reader_limit(self, reader: ItemReaderConfig, effective: Any, context: Context) -> int:
+        """MaxItems / MaxItemsPath (0 when unset); a non-integer path value is States.Runtime."""
+        path = reader.max_items_path
+        if path is None:
+            fixed = self._integer(reader.max_items, None, None, effective, context, "MaxItems")
+            return fixed or 0
+        value = read_path(path, effective, context)
+        if (isinstance(value, float) and value.is_integer()) or (
+            isinstance(value, str) and value.isdigit()
+        ):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            shown = value if isinstance(value, str) else compact_json(value)
+            raise StatesError(
+                errors.RUNTIME,
+                f'The MaxItemsPath field refers to value "{shown}" which is not a valid integer: '
+                f"{path.source}",
             )
-            return read_items(reader, self.object_store, target, max_items or None)
+        return value
+
+    def _read(self, state: MapState, effective: Any, context: Context, limit: int) -> list[Any]:
+        reader = state.reader
+        assert reader is not None
+        if limit < 0:
+            raise StatesError(errors.ITEM_READER_FAILED, "field MaxItems must be positive")
+        target = self._evaluate(reader.parameters, effective, context, {})
+        # 0 reads every item; AWS stops reading beyond 100,000,000.
+        return read_items(reader, self.object_store, target, min(limit, MAX_ITEMS) or MAX_ITEMS)
+
+    def _items(self, state: MapState, effective: Any, context: Context) -> list[Any]:
         if state.jsonata:
             if state.items is None:
                 items = effective
@@ -261,10 +284,13 @@ class MapStates:
         # AWS: the number of items when they come from the input, 0 with an ItemReader.
         length = 0 if items is None else len(items)
         await self.events.emit(lane, "MapStateStarted", {"length": length})
+        if items is None:
+            assert state.reader is not None
+            max_items = self._reader_limit(state.reader, effective, context)
         await self.events.emit(lane, "MapRunStarted", {"mapRunArn": self._map_run_arn(state)})
         if items is None:
             try:
-                read = self._items(state, effective, context)
+                read = self._read(state, effective, context, max_items)
                 inputs = self._child_inputs(state, read, effective, context)
             except StatesError as unreadable:
                 details = {"error": unreadable.error, "cause": unreadable.cause}
