@@ -99,19 +99,7 @@ class MapStates:
         if path is None:
             fixed = self._integer(reader.max_items, None, None, effective, context, "MaxItems")
             return fixed or 0
-        value = read_path(path, effective, context)
-        if (isinstance(value, float) and value.is_integer()) or (
-            isinstance(value, str) and value.isdigit()
-        ):
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            shown = value if isinstance(value, str) else compact_json(value)
-            raise StatesError(
-                errors.RUNTIME,
-                f'The MaxItemsPath field refers to value "{shown}" which is not a valid integer: '
-                f"{path.source}",
-            )
-        return value
+        return _path_integer(path, effective, context, "MaxItems")
 
     def _read(self, state: MapState, effective: Any, context: Context, limit: int) -> list[Any]:
         reader = state.reader
@@ -176,13 +164,11 @@ class MapStates:
             states = query.states_binding(context, effective)
             return query.jsonata_integer(expression, context, states, field, 0)
         if path is not None:
-            value = read_path(path, effective, context)
-            if isinstance(value, str) and value.isdigit():
-                value = int(value)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            value = _path_integer(path, effective, context, field)
+            if value < 0:
                 raise StatesError(
                     errors.RUNTIME,
-                    f"The value of '{field}Path' must be a non-negative integer: {value!r}",
+                    f"The value of '{field}Path' must be a non-negative integer: {value}",
                 )
             return value
         return fixed if isinstance(fixed, int) else None
@@ -348,6 +334,23 @@ class MapStates:
                 f"{percentage!r}",
             )
         return count, None if percentage is None else float(percentage)
+
+
+def _path_integer(path: JsonPath, data: Any, context: Context, field: str) -> int:
+    """The integer a ``...Path`` field refers to (digit strings too), else States.Runtime."""
+    value = read_path(path, data, context)
+    if (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and value.isdigit()
+    ):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = value if isinstance(value, str) else compact_json(value)
+        raise StatesError(
+            errors.RUNTIME,
+            f'The {field}Path field refers to value "{shown}" which is not a valid integer: '
+            f"{path.source}",
+        )
+    return value
 
 
 async def _settle(
