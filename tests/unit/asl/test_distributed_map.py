@@ -254,6 +254,6 @@ def test_distributed_map_event_links_as_aws_records_them() -> None:
         ("MapRunStarted", 4, 3),
         ("MapRunSucceeded", 5, 4),
         ("MapStateSucceeded", 6, 5),
-        ("MapStateExited", 7, 4),
+        ("MapStateExited", 7, 5),
         ("ExecutionSucceeded", 8, 7),
     ]

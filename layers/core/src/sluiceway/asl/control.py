@@ -121,15 +121,27 @@ async def run_all(coroutines: Sequence[Coroutine[Any, Any, T]], limit: int = 0) 
     The first failure cancels the others, waits for them to stop, and propagates unchanged.
     """
     semaphore = asyncio.Semaphore(limit) if limit > 0 else None
+    failed = False
+
+    async def guarded(coroutine: Coroutine[Any, Any, T]) -> T:
+        nonlocal failed
+        try:
+            return await coroutine
+        except BaseException:
+            failed = True
+            raise
 
     async def limited(coroutine: Coroutine[Any, Any, T]) -> T:
         if semaphore is None:
-            return await coroutine
+            return await guarded(coroutine)
         async with semaphore:
-            return await coroutine
+            if failed:  # a queued coroutine never starts once another has failed
+                coroutine.close()
+                raise asyncio.CancelledError(message)
+            return await guarded(coroutine)
 
-    tasks = [asyncio.ensure_future(limited(coroutine)) for coroutine in coroutines]
     message: str | None = None
+    tasks = [asyncio.ensure_future(limited(coroutine)) for coroutine in coroutines]
     try:
         pending: set[asyncio.Future[T]] = set(tasks)
         while pending:

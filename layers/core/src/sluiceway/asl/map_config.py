@@ -143,16 +143,12 @@ def _decode(config: ItemReaderConfig, text: str) -> list[Any]:
             return []
         headers, rows = rows[0], rows[1:]
     if len(set(headers)) != len(headers):
-        raise StatesError(ITEM_READER_FAILED, "The CSV headers must be unique.")
+        raise StatesError(ITEM_READER_FAILED, "CSV headers cannot contain duplicates.")
     items = []
     for row in rows:
         if not row:
             continue
-        if len(row) > len(headers):
-            raise StatesError(
-                ITEM_READER_FAILED,
-                "The CSV file has a row with more fields than the header has columns.",
-            )
+        # AWS drops the fields beyond the headers and fills the missing ones with "".
         items.append({name: row[i] if i < len(row) else "" for i, name in enumerate(headers)})
     return items
 

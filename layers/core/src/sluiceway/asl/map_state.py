@@ -3,8 +3,8 @@
 Inline mode writes ``MapStateStarted`` (with the number of items) and ``MapIteration*`` events,
 and the first failed iteration fails the state with its own error. DISTRIBUTED mode runs each
 item (or batch of items) as a child workflow whose events stay out of the parent's history,
-which shows ``MapStateStarted`` (length 0), ``MapRunStarted``/``MapRunSucceeded``/
-``MapRunFailed``. Its children cannot read the parent's variables. Failed children are counted
+which shows ``MapStateStarted`` (length 0 with an ItemReader), ``MapRunStarted``,
+``MapRunSucceeded``/``MapRunFailed``. Its children cannot read the parent's variables. Failed children are counted
 against ``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` (0 when neither is set);
 beyond them the state fails with ``States.ExceedToleratedFailureThreshold``. A failed child
 within the tolerance leaves its error output (``{"Error", "Cause"}``) at its place in the result.
@@ -25,19 +25,20 @@ from sluiceway.asl.errors import StatesError
 from sluiceway.asl.events import EventLog, Lane, child_lane
 from sluiceway.asl.intrinsic_functions import json_type
 from sluiceway.asl.jsonata_eval import JsonataTemplate, QueryEvaluationError
-from sluiceway.asl.map_config import ObjectStore, batches, read_items
+from sluiceway.asl.map_config import ItemReaderConfig, ObjectStore, batches, read_items
 from sluiceway.asl.model import Graph, MapState
 from sluiceway.asl.paths import JsonPath
-from sluiceway.asl.payload import PayloadTemplate
+from sluiceway.asl.payload import PayloadTemplate, compact_json
 from sluiceway.asl.processing import read_path
 from sluiceway.asl.variables import Context, Scope
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+MAX_ITEMS = 100_000_000
 
 
 class _Chain:
     """The event the next inline iteration links to, the last MapIterationSucceeded, and the
-    last event of a failed iteration before its MapIterationFailed."""
+    last state event of the first failed iteration (what MapStateFailed links to)."""
 
     def __init__(self, last: int) -> None:
         self.last = last
@@ -58,7 +59,9 @@ class MapStates:
         """A runner for Distributed Map children: same execution, history of its own."""
 
     async def run_map(self, state: MapState, effective: Any, lane: Lane, context: Context) -> Any:
-        items = self._items(state, effective, context)
+        # AWS reads an ItemReader's object once the map run has started (its failures are
+        # MapRunFailed); other items are known before the state starts.
+        items = None if state.reader is not None else self._items(state, effective, context)
         limit = self._integer(
             state.max_concurrency,
             getattr(state, "max_concurrency_path", None),
@@ -69,6 +72,7 @@ class MapStates:
         )
         if state.distributed:
             return await self._run_distributed(state, items, effective, lane, context, limit or 0)
+        assert items is not None
         await self.events.emit(lane, "MapStateStarted", {"length": len(items)})
         # As AWS links them: an iteration starts after the last event of the iterations before
         # it (not their MapIterationSucceeded); MapStateSucceeded and MapStateExited follow the
@@ -91,14 +95,24 @@ class MapStates:
 
     # -- items -----------------------------------------------------------------------------------
 
+    def _reader_limit(self, reader: ItemReaderConfig, effective: Any, context: Context) -> int:
+        """MaxItems / MaxItemsPath (0 when unset); a non-integer path value is States.Runtime."""
+        path = reader.max_items_path
+        if path is None:
+            fixed = self._integer(reader.max_items, None, None, effective, context, "MaxItems")
+            return fixed or 0
+        return _path_integer(path, effective, context, "MaxItems")
+
+    def _read(self, state: MapState, effective: Any, context: Context, limit: int) -> list[Any]:
+        reader = state.reader
+        assert reader is not None
+        if limit < 0:
+            raise StatesError(errors.ITEM_READER_FAILED, "field MaxItems must be positive")
+        target = self._evaluate(reader.parameters, effective, context, {})
+        # 0 reads every item; AWS stops reading beyond 100,000,000.
+        return read_items(reader, self.object_store, target, min(limit, MAX_ITEMS) or MAX_ITEMS)
+
     def _items(self, state: MapState, effective: Any, context: Context) -> list[Any]:
-        if state.reader is not None:
-            reader = state.reader
-            target = self._evaluate(reader.parameters, effective, context, {})
-            max_items = self._integer(
-                reader.max_items, reader.max_items_path, None, effective, context, "MaxItems"
-            )
-            return read_items(reader, self.object_store, target, max_items or None)
         if state.jsonata:
             if state.items is None:
                 items = effective
@@ -152,13 +166,11 @@ class MapStates:
             states = query.states_binding(context, effective)
             return query.jsonata_integer(expression, context, states, field, 0)
         if path is not None:
-            value = read_path(path, effective, context)
-            if isinstance(value, str) and value.isdigit():
-                value = int(value)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            value = _path_integer(path, effective, context, field)
+            if value < 0:
                 raise StatesError(
                     errors.RUNTIME,
-                    f"The value of '{field}Path' must be a non-negative integer: {value!r}",
+                    f"The value of '{field}Path' must be a non-negative integer: {value}",
                 )
             return value
         return fixed if isinstance(fixed, int) else None
@@ -194,7 +206,7 @@ class MapStates:
                 state.processor, item_input, lane, Scope(context.variables)
             )
         except StatesError:
-            chain.failed = lane.last_id
+            chain.failed = chain.failed or lane.last_id
             await self.events.emit(lane, "MapIterationFailed", details)
             raise
         except asyncio.CancelledError as cancelled:
@@ -248,16 +260,30 @@ class MapStates:
     async def _run_distributed(
         self,
         state: MapState,
-        items: list[Any],
+        items: list[Any] | None,
         effective: Any,
         lane: Lane,
         context: Context,
         limit: int,
     ) -> list[Any]:
-        inputs = self._child_inputs(state, items, effective, context)
+        if items is not None:
+            inputs = self._child_inputs(state, items, effective, context)
         tolerated_count, tolerated_percentage = self._tolerance(state, effective, context)
-        await self.events.emit(lane, "MapStateStarted", {"length": 0})
+        # AWS: the number of items when they come from the input, 0 with an ItemReader.
+        length = 0 if items is None else len(items)
+        await self.events.emit(lane, "MapStateStarted", {"length": length})
+        if items is None:
+            assert state.reader is not None
+            max_items = self._reader_limit(state.reader, effective, context)
         await self.events.emit(lane, "MapRunStarted", {"mapRunArn": self._map_run_arn(state)})
+        if items is None:
+            try:
+                read = self._read(state, effective, context, max_items)
+                inputs = self._child_inputs(state, read, effective, context)
+            except StatesError as unreadable:
+                details = {"error": unreadable.error, "cause": unreadable.cause}
+                await self.events.emit(lane, "MapRunFailed", details)
+                raise
         runner = self.child_runner()
         children = [
             runner.run_graph(state.processor, child_input, Lane(), Scope())
@@ -278,10 +304,9 @@ class MapStates:
                 lane, "MapRunFailed", {"error": failure.error, "cause": failure.cause}
             )
             raise failure
-        started = lane.last_id
-        await self.events.emit(lane, "MapRunSucceeded")
+        succeeded = await self.events.emit(lane, "MapRunSucceeded")
         await self.events.emit(lane, "MapStateSucceeded")
-        lane.last_id = started  # AWS: MapStateExited follows MapRunStarted
+        lane.last_id = succeeded.id  # AWS: MapStateExited follows MapRunSucceeded
         return [value if ok else value.error_output() for ok, value in settled]
 
     def _tolerance(
@@ -311,6 +336,23 @@ class MapStates:
                 f"{percentage!r}",
             )
         return count, None if percentage is None else float(percentage)
+
+
+def _path_integer(path: JsonPath, data: Any, context: Context, field: str) -> int:
+    """The integer a ``...Path`` field refers to (digit strings too), else States.Runtime."""
+    value = read_path(path, data, context)
+    if (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and value.isdigit()
+    ):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = value if isinstance(value, str) else compact_json(value)
+        raise StatesError(
+            errors.RUNTIME,
+            f'The {field}Path field refers to value "{shown}" which is not a valid integer: '
+            f"{path.source}",
+        )
+    return value
 
 
 async def _settle(

@@ -109,23 +109,28 @@ class ExecutionStates(MapStates):
             return await self._run_task(state, effective, lane, context)
         payload = self.arguments(state, effective, context)
         await self.events.emit(lane, "ParallelStateStarted")
+        lanes = [child_lane(lane.last_id, i) for i in range(len(state.branches))]
         failed: list[int] = []
 
-        async def branch(index: int, graph: Graph) -> Any:
-            branch_lane = child_lane(lane.last_id, index)
+        async def branch(graph: Graph, branch_lane: Lane) -> Any:
             try:
                 return await self.run_graph(graph, payload, branch_lane, Scope(context.variables))
             except StatesError:
                 failed.append(branch_lane.last_id)
                 raise
 
+        # As AWS links them: ParallelStateFailed (or the retry's ParallelStateStarted) follows the
+        # failed branch's last event; ParallelStateSucceeded and -Exited the branches' last one.
         try:
-            results = await run_all([branch(i, graph) for i, graph in enumerate(state.branches)])
+            results = await run_all(
+                [branch(g, b) for g, b in zip(state.branches, lanes, strict=True)]
+            )
         except StatesError:
-            # AWS: ParallelStateFailed (or a retry) follows the failed branch's last event.
             lane.last_id = failed[0] if failed else lane.last_id
             raise
-        await self.events.emit(lane, "ParallelStateSucceeded")
+        last = max(branch_lane.last_id for branch_lane in [lane, *lanes])
+        await self.events.emit(lane, "ParallelStateSucceeded", previous=last)
+        lane.last_id = last
         return results
 
     # -- Task ------------------------------------------------------------------------------------
