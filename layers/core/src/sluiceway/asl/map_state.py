@@ -266,10 +266,11 @@ class MapStates:
     ) -> list[Any]:
         if items is not None:
             inputs = self._child_inputs(state, items, effective, context)
-        tolerated_count, tolerated_percentage = self._tolerance(state, effective, context)
-        # AWS: the number of items when they come from the input, 0 with an ItemReader.
+        # AWS: the number of items when they come from the input, 0 with an ItemReader; the
+        # tolerance and MaxItems are read after MapStateStarted, the items after MapRunStarted.
         length = 0 if items is None else len(items)
         await self.events.emit(lane, "MapStateStarted", {"length": length})
+        tolerated_count, tolerated_percentage = self._tolerance(state, effective, context)
         if items is None:
             assert state.reader is not None
             max_items = self._reader_limit(state.reader, effective, context)
@@ -310,28 +311,42 @@ class MapStates:
     def _tolerance(
         self, state: MapState, effective: Any, context: Context
     ) -> tuple[int | None, float | None]:
+        """ToleratedFailureCount / -Percentage, with AWS's States.Runtime texts when invalid."""
         tolerance = state.tolerated
-        count = self._integer(
-            tolerance.count, tolerance.count_path, None, effective, context, "ToleratedFailureCount"
-        )
+        if tolerance.count_path is not None:
+            count: int | None = _path_integer(
+                tolerance.count_path, effective, context, "ToleratedFailureCount"
+            )
+        else:
+            count = self._integer(
+                tolerance.count, None, None, effective, context, "ToleratedFailureCount"
+            )
+        if count is not None and count < 0:
+            raise StatesError(errors.RUNTIME, "ToleratedFailureCount cannot be negative.")
         percentage: Any = tolerance.percentage
+        path = tolerance.percentage_path
         if isinstance(percentage, JsonataTemplate):
             states = query.states_binding(context, effective)
             percentage = query.evaluate(percentage, context, states)
-        elif tolerance.percentage_path is not None:
-            percentage = read_path(tolerance.percentage_path, effective, context)
+        elif path is not None:
+            percentage = read_path(path, effective, context)
             if isinstance(percentage, str):
                 with contextlib.suppress(ValueError):
                     percentage = float(percentage)
+            if isinstance(percentage, bool) or not isinstance(percentage, int | float):
+                shown = percentage if isinstance(percentage, str) else compact_json(percentage)
+                raise StatesError(
+                    errors.RUNTIME,
+                    f'The ToleratedFailurePercentagePath field refers to value "{shown}" which is '
+                    f"not a valid float: {path.source}",
+                )
         if percentage is not None and (
             isinstance(percentage, bool)
             or not isinstance(percentage, int | float)
             or not 0 <= percentage <= 100
         ):
             raise StatesError(
-                errors.RUNTIME,
-                "The value of 'ToleratedFailurePercentage' must be a number between 0 and 100: "
-                f"{percentage!r}",
+                errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100."
             )
         return count, None if percentage is None else float(percentage)
 
