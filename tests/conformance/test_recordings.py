@@ -48,7 +48,7 @@ def _object_store(objects: dict[str, str]) -> DictObjectStore:
 
 def _detail(event: HistoryEvent, key: str, expected: Any) -> Any:
     value = event.details.get(key)
-    if key in JSON_TEXT_FIELDS and isinstance(value, str):
+    if key in JSON_TEXT_FIELDS and isinstance(value, str) and not isinstance(expected, str):
         return json.loads(value)
     return value
 

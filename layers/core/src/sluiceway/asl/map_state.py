@@ -38,7 +38,7 @@ MAX_ITEMS = 100_000_000
 
 class _Chain:
     """The event the next inline iteration links to, the last MapIterationSucceeded, and the
-    last state event of the first failed iteration (what MapStateFailed links to)."""
+    last event of a failed iteration before its MapIterationFailed."""
 
     def __init__(self, last: int) -> None:
         self.last = last
@@ -85,6 +85,8 @@ class MapStates:
         try:
             results = await run_all(iterations, limit or 0)
         except StatesError:
+            # AWS: MapStateFailed, or the MapStateStarted of a retry, follows the failed
+            # iteration's last event.
             lane.last_id = chain.failed or lane.last_id
             raise
         await self.events.emit(lane, "MapStateSucceeded", previous=chain.succeeded or lane.last_id)
@@ -204,7 +206,7 @@ class MapStates:
                 state.processor, item_input, lane, Scope(context.variables)
             )
         except StatesError:
-            chain.failed = chain.failed or lane.last_id
+            chain.failed = lane.last_id
             await self.events.emit(lane, "MapIterationFailed", details)
             raise
         except asyncio.CancelledError as cancelled:
