@@ -4,10 +4,11 @@ Inline mode writes ``MapStateStarted`` (with the number of items) and ``MapItera
 and the first failed iteration fails the state with its own error. DISTRIBUTED mode runs each
 item (or batch of items) as a child workflow whose events stay out of the parent's history,
 which shows ``MapStateStarted`` (length 0 with an ItemReader), ``MapRunStarted``,
-``MapRunSucceeded``/``MapRunFailed``. Its children cannot read the parent's variables. Failed children are counted
-against ``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` (0 when neither is set);
-beyond them the state fails with ``States.ExceedToleratedFailureThreshold``. A failed child
-within the tolerance leaves its error output (``{"Error", "Cause"}``) at its place in the result.
+``MapRunSucceeded``/``MapRunFailed``. Its children cannot read the parent's variables. Failed
+children are counted against ``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` (0 when
+neither is set); beyond them the state fails with ``States.ExceedToleratedFailureThreshold``. A
+failed child within the tolerance leaves its error output (``{"Error", "Cause"}``) at its place
+in the result.
 """
 
 from __future__ import annotations
@@ -266,18 +267,15 @@ class MapStates:
         context: Context,
         limit: int,
     ) -> list[Any]:
-        if items is not None:
-            inputs = self._child_inputs(state, items, effective, context)
+        inputs = None if items is None else self._child_inputs(state, items, effective, context)
         # AWS: the number of items when they come from the input, 0 with an ItemReader; the
-        # tolerance and MaxItems are read after MapStateStarted, the items after MapRunStarted.
-        length = 0 if items is None else len(items)
-        await self.events.emit(lane, "MapStateStarted", {"length": length})
+        # tolerance and MaxItems are read after MapStateStarted, the object after MapRunStarted.
+        await self.events.emit(lane, "MapStateStarted", {"length": len(items or ())})
         tolerated_count, tolerated_percentage = self._tolerance(state, effective, context)
-        if items is None:
-            assert state.reader is not None
-            max_items = self._reader_limit(state.reader, effective, context)
+        reader = state.reader
+        max_items = 0 if reader is None else self._reader_limit(reader, effective, context)
         await self.events.emit(lane, "MapRunStarted", {"mapRunArn": self._map_run_arn(state)})
-        if items is None:
+        if inputs is None:
             try:
                 read = self._read(state, effective, context, max_items)
                 inputs = self._child_inputs(state, read, effective, context)
