@@ -4,10 +4,11 @@ Inline mode writes ``MapStateStarted`` (with the number of items) and ``MapItera
 and the first failed iteration fails the state with its own error. DISTRIBUTED mode runs each
 item (or batch of items) as a child workflow whose events stay out of the parent's history,
 which shows ``MapStateStarted`` (length 0 with an ItemReader), ``MapRunStarted``,
-``MapRunSucceeded``/``MapRunFailed``. Its children cannot read the parent's variables. Failed children are counted
-against ``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` (0 when neither is set);
-beyond them the state fails with ``States.ExceedToleratedFailureThreshold``. A failed child
-within the tolerance leaves its error output (``{"Error", "Cause"}``) at its place in the result.
+``MapRunSucceeded``/``MapRunFailed``. Its children cannot read the parent's variables. Failed
+children are counted against ``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` (0 when
+neither is set); beyond them the state fails with ``States.ExceedToleratedFailureThreshold``. A
+failed child within the tolerance leaves its error output (``{"Error", "Cause"}``) at its place
+in the result.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ MAX_ITEMS = 100_000_000
 
 class _Chain:
     """The event the next inline iteration links to, the last MapIterationSucceeded, and the
-    last state event of the first failed iteration (what MapStateFailed links to)."""
+    last event of a failed iteration before its MapIterationFailed."""
 
     def __init__(self, last: int) -> None:
         self.last = last
@@ -206,7 +207,7 @@ class MapStates:
                 state.processor, item_input, lane, Scope(context.variables)
             )
         except StatesError:
-            chain.failed = chain.failed or lane.last_id
+            chain.failed = lane.last_id
             await self.events.emit(lane, "MapIterationFailed", details)
             raise
         except asyncio.CancelledError as cancelled:
@@ -266,17 +267,15 @@ class MapStates:
         context: Context,
         limit: int,
     ) -> list[Any]:
-        if items is not None:
-            inputs = self._child_inputs(state, items, effective, context)
+        inputs = None if items is None else self._child_inputs(state, items, effective, context)
+        # AWS: the number of items when they come from the input, 0 with an ItemReader; the
+        # tolerance and MaxItems are read after MapStateStarted, the object after MapRunStarted.
+        await self.events.emit(lane, "MapStateStarted", {"length": len(items or ())})
         tolerated_count, tolerated_percentage = self._tolerance(state, effective, context)
-        # AWS: the number of items when they come from the input, 0 with an ItemReader.
-        length = 0 if items is None else len(items)
-        await self.events.emit(lane, "MapStateStarted", {"length": length})
-        if items is None:
-            assert state.reader is not None
-            max_items = self._reader_limit(state.reader, effective, context)
+        reader = state.reader
+        max_items = 0 if reader is None else self._reader_limit(reader, effective, context)
         await self.events.emit(lane, "MapRunStarted", {"mapRunArn": self._map_run_arn(state)})
-        if items is None:
+        if inputs is None:
             try:
                 read = self._read(state, effective, context, max_items)
                 inputs = self._child_inputs(state, read, effective, context)
@@ -312,28 +311,42 @@ class MapStates:
     def _tolerance(
         self, state: MapState, effective: Any, context: Context
     ) -> tuple[int | None, float | None]:
+        """ToleratedFailureCount / -Percentage, with AWS's States.Runtime texts when invalid."""
         tolerance = state.tolerated
-        count = self._integer(
-            tolerance.count, tolerance.count_path, None, effective, context, "ToleratedFailureCount"
-        )
+        if tolerance.count_path is not None:
+            count: int | None = _path_integer(
+                tolerance.count_path, effective, context, "ToleratedFailureCount"
+            )
+        else:
+            count = self._integer(
+                tolerance.count, None, None, effective, context, "ToleratedFailureCount"
+            )
+        if count is not None and count < 0:
+            raise StatesError(errors.RUNTIME, "ToleratedFailureCount cannot be negative.")
         percentage: Any = tolerance.percentage
+        path = tolerance.percentage_path
         if isinstance(percentage, JsonataTemplate):
             states = query.states_binding(context, effective)
             percentage = query.evaluate(percentage, context, states)
-        elif tolerance.percentage_path is not None:
-            percentage = read_path(tolerance.percentage_path, effective, context)
+        elif path is not None:
+            percentage = read_path(path, effective, context)
             if isinstance(percentage, str):
                 with contextlib.suppress(ValueError):
                     percentage = float(percentage)
+            if isinstance(percentage, bool) or not isinstance(percentage, int | float):
+                shown = percentage if isinstance(percentage, str) else compact_json(percentage)
+                raise StatesError(
+                    errors.RUNTIME,
+                    f'The ToleratedFailurePercentagePath field refers to value "{shown}" which is '
+                    f"not a valid float: {path.source}",
+                )
         if percentage is not None and (
             isinstance(percentage, bool)
             or not isinstance(percentage, int | float)
             or not 0 <= percentage <= 100
         ):
             raise StatesError(
-                errors.RUNTIME,
-                "The value of 'ToleratedFailurePercentage' must be a number between 0 and 100: "
-                f"{percentage!r}",
+                errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100."
             )
         return count, None if percentage is None else float(percentage)
 

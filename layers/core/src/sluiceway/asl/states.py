@@ -109,26 +109,27 @@ class ExecutionStates(MapStates):
             return await self._run_task(state, effective, lane, context)
         payload = self.arguments(state, effective, context)
         await self.events.emit(lane, "ParallelStateStarted")
-        lanes = [child_lane(lane.last_id, i) for i in range(len(state.branches))]
         failed: list[int] = []
+        ends: list[int] = []
 
-        async def branch(graph: Graph, branch_lane: Lane) -> Any:
+        async def branch(index: int, graph: Graph) -> Any:
+            branch_lane = child_lane(lane.last_id, index)
             try:
-                return await self.run_graph(graph, payload, branch_lane, Scope(context.variables))
+                result = await self.run_graph(graph, payload, branch_lane, Scope(context.variables))
             except StatesError:
                 failed.append(branch_lane.last_id)
                 raise
+            ends.append(branch_lane.last_id)
+            return result
 
-        # As AWS links them: ParallelStateFailed (or the retry's ParallelStateStarted) follows the
-        # failed branch's last event; ParallelStateSucceeded and -Exited the branches' last one.
         try:
-            results = await run_all(
-                [branch(g, b) for g, b in zip(state.branches, lanes, strict=True)]
-            )
+            results = await run_all([branch(i, graph) for i, graph in enumerate(state.branches)])
         except StatesError:
+            # AWS: ParallelStateFailed (or a retry) follows the failed branch's last event.
             lane.last_id = failed[0] if failed else lane.last_id
             raise
-        last = max(branch_lane.last_id for branch_lane in [lane, *lanes])
+        # AWS: ParallelStateSucceeded and ParallelStateExited follow the branches' last event.
+        last = max(ends, default=lane.last_id)
         await self.events.emit(lane, "ParallelStateSucceeded", previous=last)
         lane.last_id = last
         return results
