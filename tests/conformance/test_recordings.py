@@ -16,6 +16,7 @@ from sluiceway.asl.executor import DEFAULT_ACCOUNT, DEFAULT_REGION
 from sluiceway.asl.integrations import function_not_found
 from sluiceway.asl.map_config import DictObjectStore
 from sluiceway.runtime.local.functions import MappedLambdaInvoker
+from tests.conformance.cases import recorded_cases
 from tests.conformance.lambdas import HANDLERS
 
 RECORDINGS = Path(__file__).parent / "recordings"
@@ -23,14 +24,6 @@ JSON_TEXT_FIELDS = ("input", "output", "parameters", "payload")
 MASK = "<masked>"
 ANY = "<any>"  # an expected value AWS made random or time-based (ARNs, dates, request ids)
 _REQUEST_ID = re.compile(r"Request ID: [^;]*;")
-
-
-def _cases() -> list[Any]:
-    params = []
-    for path in sorted(RECORDINGS.glob("*.json")):
-        for case in json.loads(path.read_text(encoding="utf-8"))["cases"]:
-            params.append(pytest.param(case, id=f"{path.stem}/{case['name']}"))
-    return params
 
 
 class _Invoker:
@@ -145,12 +138,14 @@ def _cli_invoker(mapping: dict[str, str]) -> MappedLambdaInvoker:
     return MappedLambdaInvoker({name: handler(key) for name, key in mapping.items()})
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", recorded_cases(RECORDINGS))
 def test_recorded_execution(case: dict[str, Any]) -> None:
     _check(case, _Invoker(case.get("lambdas", {})))
 
 
-@pytest.mark.parametrize("case", [c for c in _cases() if _through_threads(c.values[0])])
+@pytest.mark.parametrize(
+    "case", [c for c in recorded_cases(RECORDINGS) if _through_threads(c.values[0])]
+)
 def test_recorded_execution_as_statemachine_run_invokes(case: dict[str, Any]) -> None:
     _check(case, _cli_invoker(case["lambdas"]))
 

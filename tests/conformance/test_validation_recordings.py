@@ -15,16 +15,9 @@ import pytest
 
 from sluiceway.asl import AslValidationError, validate
 from sluiceway.cli import statemachine as cli
+from tests.conformance.cases import recorded_cases
 
 RECORDINGS = Path(__file__).parent / "recordings_validation"
-
-
-def _cases() -> list[Any]:
-    params = []
-    for path in sorted(RECORDINGS.glob("*.json")):
-        for case in json.loads(path.read_text(encoding="utf-8"))["cases"]:
-            params.append(pytest.param(case, id=f"{path.stem}/{case['name']}"))
-    return params
 
 
 def _definition_text(case: dict[str, Any]) -> str:
@@ -43,7 +36,7 @@ def expected_problems(case: dict[str, Any]) -> list[str] | None:
     ]
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", recorded_cases(RECORDINGS))
 def test_recorded_definition(case: dict[str, Any]) -> None:
     problems = validate(_definition_text(case))
     expected = expected_problems(case)
@@ -54,7 +47,9 @@ def test_recorded_definition(case: dict[str, Any]) -> None:
         assert str(AslValidationError(problems)) == case["message"]
 
 
-@pytest.mark.parametrize("case", [c for c in _cases() if expected_problems(c.values[0]) != []][:3])
+@pytest.mark.parametrize(
+    "case", [c for c in recorded_cases(RECORDINGS) if expected_problems(c.values[0]) != []][:3]
+)
 def test_cli_prints_the_problems_and_exits_2(
     case: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
