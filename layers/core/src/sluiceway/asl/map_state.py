@@ -3,8 +3,8 @@
 Inline mode writes ``MapStateStarted`` (with the number of items) and ``MapIteration*`` events,
 and the first failed iteration fails the state with its own error. DISTRIBUTED mode runs each
 item (or batch of items) as a child workflow whose events stay out of the parent's history,
-which shows ``MapStateStarted`` (length 0), ``MapRunStarted``/``MapRunSucceeded``/
-``MapRunFailed``. Its children cannot read the parent's variables. Failed children are counted
+which shows ``MapStateStarted`` (the number of items; 0 when an ItemReader reads them),
+``MapRunStarted``/``MapRunSucceeded``/``MapRunFailed``. Its children cannot read the parent's variables. Failed children are counted
 against ``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` (0 when neither is set);
 beyond them the state fails with ``States.ExceedToleratedFailureThreshold``. A failed child
 within the tolerance leaves its error output (``{"Error", "Cause"}``) at its place in the result.
@@ -247,7 +247,8 @@ class MapStates:
     ) -> list[Any]:
         inputs = self._child_inputs(state, items, effective, context)
         tolerated_count, tolerated_percentage = self._tolerance(state, effective, context)
-        await self.events.emit(lane, "MapStateStarted", {"length": 0})
+        length = 0 if state.reader is not None else len(items)  # as AWS records it
+        await self.events.emit(lane, "MapStateStarted", {"length": length})
         await self.events.emit(lane, "MapRunStarted", {"mapRunArn": self._map_run_arn(state)})
         runner = self.child_runner()
         children = [
