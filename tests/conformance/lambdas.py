@@ -19,6 +19,11 @@ def return_none(event: Any) -> Any:
     return None
 
 
+def hello_world(event: Any) -> Any:
+    """Returns the string "HelloWorld!"."""
+    return "HelloWorld!"
+
+
 class CustomError(Exception):
     """A handler's own exception type: Error = "CustomError"."""
 
@@ -34,6 +39,7 @@ def raise_custom(event: Any) -> Any:
 HANDLERS: dict[str, Callable[[Any], Any]] = {
     "echo": echo,
     "return_none": return_none,
+    "hello_world": hello_world,
     "raise_exception": raise_exception,
     "raise_custom": raise_custom,
 }
