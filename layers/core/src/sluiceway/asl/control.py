@@ -118,15 +118,24 @@ async def _watch(sleep: Sleep, seconds: float, heartbeat: Heartbeat) -> None:
 async def run_all(coroutines: Sequence[Coroutine[Any, Any, T]], limit: int = 0) -> list[T]:
     """Run concurrently (at most ``limit`` at a time, 0 = no limit); results in order.
 
-    The first failure cancels the others, waits for them to stop, and propagates unchanged.
+    The first failure cancels the others, waits for them to stop, and propagates unchanged; none
+    starts after it (as AWS starts no Map iteration after one failed).
     """
     semaphore = asyncio.Semaphore(limit) if limit > 0 else None
+    failed = False
 
     async def limited(coroutine: Coroutine[Any, Any, T]) -> T:
-        if semaphore is None:
-            return await coroutine
-        async with semaphore:
-            return await coroutine
+        nonlocal failed
+        try:
+            if semaphore is None:
+                return await coroutine
+            async with semaphore:
+                if failed:
+                    raise asyncio.CancelledError
+                return await coroutine
+        except Exception:
+            failed = True
+            raise
 
     tasks = [asyncio.ensure_future(limited(coroutine)) for coroutine in coroutines]
     message: str | None = None
@@ -150,3 +159,5 @@ async def run_all(coroutines: Sequence[Coroutine[Any, Any, T]], limit: int = 0) 
             if not task.done():
                 task.cancel(message)
         await asyncio.gather(*tasks, return_exceptions=True)
+        for coroutine in coroutines:
+            coroutine.close()  # those that never started

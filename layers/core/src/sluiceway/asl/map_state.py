@@ -36,11 +36,13 @@ THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
 class _Chain:
-    """The event the next inline iteration links to, and the last MapIterationSucceeded."""
+    """The event the next inline iteration links to, the last MapIterationSucceeded, and the
+    last event of the iteration that failed."""
 
     def __init__(self, last: int) -> None:
         self.last = last
         self.succeeded = 0
+        self.failed = 0
 
 
 class MapStates:
@@ -76,7 +78,16 @@ class MapStates:
             self._run_iteration(state, index, item, effective, chain, context)
             for index, item in enumerate(items)
         ]
-        results = await run_all(iterations, limit or 0)
+        try:
+            results = await run_all(iterations, limit or 0)
+        except StatesError as failure:
+            # AWS: no iteration starts after one failed; MapStateFailed follows the failed
+            # iteration's last event (as its MapIterationFailed does), also for the errors that
+            # States.ALL does not catch (which the state's Catch handling does not see)
+            lane.last_id = chain.failed or lane.last_id
+            if failure.error in errors.TERMINAL_ERRORS:
+                await self.events.emit(lane, "MapStateFailed")
+            raise
         await self.events.emit(lane, "MapStateSucceeded", previous=chain.succeeded or lane.last_id)
         lane.last_id = chain.succeeded or lane.last_id
         return results
@@ -186,6 +197,7 @@ class MapStates:
                 state.processor, item_input, lane, Scope(context.variables)
             )
         except StatesError:
+            chain.failed = lane.last_id
             await self.events.emit(lane, "MapIterationFailed", details)
             raise
         except asyncio.CancelledError as cancelled:
