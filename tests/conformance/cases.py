@@ -10,9 +10,12 @@ import pytest
 
 
 def recorded_cases(folder: Path) -> list[Any]:
-    """One pytest param per case, named ``<file stem>/<case name>``."""
+    """One pytest param per case, named ``<file stem>/<case name>``. The file's other top-level
+    keys are defaults of its cases (``"loose": true``, say)."""
     params = []
     for path in sorted(folder.glob("*.json")):
-        for case in json.loads(path.read_text(encoding="utf-8"))["cases"]:
-            params.append(pytest.param(case, id=f"{path.stem}/{case['name']}"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        defaults = {key: value for key, value in data.items() if key != "cases"}
+        for case in data["cases"]:
+            params.append(pytest.param({**defaults, **case}, id=f"{path.stem}/{case['name']}"))
     return params

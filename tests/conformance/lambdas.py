@@ -20,6 +20,11 @@ def return_none(event: Any) -> Any:
     return None
 
 
+def hello_world(event: Any) -> Any:
+    """Returns the string "HelloWorld!"."""
+    return "HelloWorld!"
+
+
 class CustomError(Exception):
     """A handler's own exception type: Error = "CustomError"."""
 
@@ -58,6 +63,7 @@ HANDLERS: dict[str, Callable[[Any], Any]] = {
     "return_json_string": return_json_string,
     "return_large_string": return_large_string,
     "wait_forever": wait_forever,
+    "hello_world": hello_world,
     "raise_exception": raise_exception,
     "raise_custom": raise_custom,
 }

@@ -222,7 +222,7 @@ def test_jsonata_distributed_map_with_reader_arguments() -> None:
     [
         {"ItemReader": reader()},
         {"ItemBatcher": {"MaxItemsPerBatch": 2}},
-        {"ToleratedFailureCount": 1},
+        {"ToleratedFailureCountPath": "$.n"},
     ],
 )
 def test_distributed_fields_are_rejected_in_inline_mode(field: dict[str, Any]) -> None:
@@ -230,6 +230,13 @@ def test_distributed_fields_are_rejected_in_inline_mode(field: dict[str, Any]) -
     problems = validate(map_machine(ItemProcessor=inline, **field))
     assert len(problems) == 1
     assert "is supported only by a Map state in DISTRIBUTED mode" in problems[0]
+
+
+def test_inline_map_accepts_tolerated_failure_fields() -> None:
+    # AWS runs inline Maps that set them (recorded executions); an inline Map ignores them
+    inline = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    fields = {"ToleratedFailureCount": 1, "ToleratedFailurePercentage": 50}
+    assert validate(map_machine(ItemProcessor=inline, **fields)) == []
 
 
 def test_invalid_distributed_configuration() -> None:

@@ -301,3 +301,46 @@ def test_paths_into_the_context_object() -> None:
         },
     }
     assert output_of(definition, {"items": [1, 2]}) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "keys"),
+    [
+        # recorded on AWS (LocalStack's assign and query_language snapshots)
+        ({"foo": "foobar", "bar.$": "$"}, ["foo", "bar"]),
+        ({"value.$": "$.v", "bucketName": "$bucket"}, ["bucketName", "value"]),
+        ({"encoded.$": "$.v", "decoded.$": "$.v"}, ["decoded", "encoded"]),
+        ({"Question.$": "$.v", "Answer.$": "$.v"}, ["Answer", "Question"]),
+        (
+            {f"{name}.$": "$.v" for name in ("mergedJson", "parsedJson", "stringifiedJson")},
+            ["parsedJson", "mergedJson", "stringifiedJson"],
+        ),
+        (
+            {
+                f"{name}.$": "$.v"
+                for name in (
+                    "simpleArray",
+                    "partitionedArray",
+                    "containsElement",
+                    "numberRange",
+                    "thirdElement",
+                    "arraySize",
+                    "uniqueValues",
+                )
+            },
+            [
+                "uniqueValues",
+                "simpleArray",
+                "thirdElement",
+                "partitionedArray",
+                "arraySize",
+                "containsElement",
+                "numberRange",
+            ],
+        ),
+        ({"b": {"y.$": "$.v"}, "a": 1}, ["b", "a"]),
+    ],
+)
+def test_payload_key_order_is_aws_order(parameters: dict[str, Any], keys: list[str]) -> None:
+    output = output_of(single({"Type": "Pass", "Parameters": parameters, "End": True}), {"v": 1})
+    assert list(output) == keys

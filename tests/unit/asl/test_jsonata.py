@@ -154,7 +154,11 @@ def test_aws_functions() -> None:
     ("expression", "cause"),
     [
         ("$doesNotExist", "returned nothing (undefined)."),
-        ("$eval('1')", "threw an error during evaluation."),
+        (
+            "$eval('1')",
+            "threw an error during evaluation. T1006: Attempted to invoke a non-function",
+        ),
+        ('$abs("x")', 'T0410: Argument 1 of function "abs" does not match function signature'),
         ("1 + 'a'", "threw an error during evaluation. T2002"),
         ("$range('0', 4, 1)", 'Argument 1 of function "range" does not match function signature'),
     ],
@@ -516,3 +520,11 @@ def test_wait_timestamp_expression() -> None:
 def test_jsonata_only_fields_by_state_type() -> None:
     problems = validate(jsonata({"S": {"Type": "Pass", "Items": [1], "End": True}}))
     assert problems == ["SCHEMA_VALIDATION_FAILED: Field 'Items' is not supported at /States/S"]
+
+
+def test_syntax_errors_quote_tokens_as_jsonata_does() -> None:
+    problems = validate(
+        jsonata({"State0": {"Type": "Pass", "Output": "{% a[1,2) %}", "End": True}})
+    )
+    assert len(problems) == 1
+    assert 'Expected "]", got ","' in problems[0]

@@ -188,6 +188,16 @@ def test_a_failed_iteration_fails_the_map_and_aborts_the_others() -> None:
     assert outcome.types[-2:] == ["MapStateFailed", "ExecutionFailed"]
 
 
+def test_no_map_iteration_starts_after_one_failed() -> None:
+    # as AWS records it: MapStateFailed follows the failed iteration's last state event
+    processor = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "c"}}}
+    machine = single({"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": processor, "End": True})
+    outcome = execute(machine, [1, 2])
+    assert outcome.types.count("MapIterationStarted") == 1
+    failed = outcome.events[-2]
+    assert (failed.type, failed.previous_event_id) == ("MapStateFailed", 5)
+
+
 def test_map_catch_and_items_edge_cases() -> None:
     processor = {
         "StartAt": "F",

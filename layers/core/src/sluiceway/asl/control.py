@@ -118,7 +118,8 @@ async def _watch(sleep: Sleep, seconds: float, heartbeat: Heartbeat) -> None:
 async def run_all(coroutines: Sequence[Coroutine[Any, Any, T]], limit: int = 0) -> list[T]:
     """Run concurrently (at most ``limit`` at a time, 0 = no limit); results in order.
 
-    The first failure cancels the others, waits for them to stop, and propagates unchanged.
+    The first failure cancels the others, waits for them to stop, and propagates unchanged; none
+    starts after it (as AWS starts no Map iteration after one failed).
     """
     semaphore = asyncio.Semaphore(limit) if limit > 0 else None
     failed = False
@@ -162,3 +163,5 @@ async def run_all(coroutines: Sequence[Coroutine[Any, Any, T]], limit: int = 0) 
             if not task.done():
                 task.cancel(message)
         await asyncio.gather(*tasks, return_exceptions=True)
+        for coroutine in coroutines:
+            coroutine.close()  # those that never started

@@ -53,11 +53,37 @@ def _body(text: str) -> str:
     return text[2:-2].strip()
 
 
+@lru_cache(maxsize=1)
+def _library() -> Any:
+    """The ``jsonata`` package, its messages worded as jsonata (and so AWS) words them.
+
+    The Python port words them like jsonata-java but for two slips: "Object" where jsonata says
+    "function", and values put in without JSON quotes. AWS: ``T0410: Argument 1 of function
+    "abs" does not match function signature``; the port: ``Argument 1 of Object abs does not
+    match Object signature``.
+    """
+    import jsonata
+    from jsonata.jexception import JException
+
+    codes = JException.error_codes
+    for code, text in codes.items():
+        codes[code] = re.sub(r"\bObject\b", "function", text)
+    original = JException.msg
+
+    def msg(error: str, location: int, *args: Any, details: bool = False) -> str:
+        if codes.get(error) not in (None, "{{{message}}}"):
+            args = tuple(
+                json.dumps(a, ensure_ascii=False) if isinstance(a, str) else a for a in args
+            )
+        return str(original(error, location, *args, details=details))
+
+    JException.msg = staticmethod(msg)
+    return jsonata
+
+
 @lru_cache(maxsize=2048)
 def _compiled(body: str) -> Any:
-    from jsonata import Jsonata
-
-    expression = Jsonata(body)
+    expression = _library().Jsonata(body)
     expression.set_output_convert_nulls(False)
     return expression
 
@@ -320,7 +346,8 @@ def _parse(text: Any = None) -> Any:
 
 
 def _no_eval(*_args: Any) -> Any:
-    raise FunctionError("The function $eval is not supported; use $parse")
+    # AWS leaves $eval out of its JSONata: calling it fails like calling any undefined name
+    raise FunctionError("Attempted to invoke a non-function", "T1006")
 
 
 @lru_cache(maxsize=1)

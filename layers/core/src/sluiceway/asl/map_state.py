@@ -85,10 +85,13 @@ class MapStates:
         ]
         try:
             results = await run_all(iterations, limit or 0)
-        except StatesError:
-            # AWS: MapStateFailed, or the MapStateStarted of a retry, follows the failed
-            # iteration's last event.
+        except StatesError as failure:
+            # AWS: no iteration starts after one failed; MapStateFailed, or the MapStateStarted
+            # of a retry, follows the failed iteration's last event; a terminal error (which the
+            # state's Retry/Catch handling does not see) writes its MapStateFailed here.
             lane.last_id = chain.failed or lane.last_id
+            if failure.terminal:
+                await self.events.emit(lane, "MapStateFailed")
             raise
         await self.events.emit(lane, "MapStateSucceeded", previous=chain.succeeded or lane.last_id)
         lane.last_id = chain.succeeded or lane.last_id

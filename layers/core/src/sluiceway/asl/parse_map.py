@@ -22,13 +22,13 @@ from sluiceway.asl.model import ROOT, Graph, MapState, State
 from sluiceway.asl.parse_fields import is_number
 from sluiceway.asl.parse_query import QueryFieldParser
 
-#: Fields that only a DISTRIBUTED Map accepts.
+#: Fields that only a DISTRIBUTED Map accepts. AWS accepts (and an inline Map ignores)
+#: ToleratedFailureCount and ToleratedFailurePercentage: executions recorded on AWS run inline Maps
+#: that set them.
 DISTRIBUTED_ONLY = (
     "ItemReader",
     "ItemBatcher",
     "ResultWriter",
-    "ToleratedFailureCount",
-    "ToleratedFailurePercentage",
     "ToleratedFailureCountPath",
     "ToleratedFailurePercentagePath",
     "Label",

@@ -153,10 +153,13 @@ class QueryFieldParser(FieldParser):
         return int(value), None
 
     def check_scopes(self) -> None:
-        """An inner scope (Parallel branch, inline Map) may not assign an outer variable."""
+        """An inner scope (Parallel branch, inline Map) may not assign an outer variable. A
+        catcher's Assign does not count as the outer one: AWS ran a Parallel whose branch and
+        whose catcher both assign ``inputVar`` (states_variables recording)."""
         by_chain: dict[tuple[int, ...], set[str]] = {}
-        for chain, name, _ in self.assignments:
-            by_chain.setdefault(chain, set()).add(name)
+        for chain, name, location in self.assignments:
+            if "/Catch[" not in location:
+                by_chain.setdefault(chain, set()).add(name)
         for chain, name, location in self.assignments:
             outer = set().union(*(by_chain.get(chain[:i], set()) for i in range(1, len(chain))))
             if name in outer:

@@ -3,6 +3,11 @@
 A field whose name ends in ``.$`` takes its value from a path (``$...`` on the input, ``$$...`` on
 the context object) or an intrinsic function call, and loses the ``.$`` suffix. Other values are
 copied as they are; objects are processed recursively, including objects inside arrays.
+
+Key order follows AWS's recordings: in an object with ``.$`` fields, the other fields come first
+in their order, then the ``.$`` fields in the iteration order of a Java ``HashMap`` of their names
+(``{"foo": 1, "bar.$": "$"}`` -> ``{"foo", "bar"}``; ``{"encoded.$", "decoded.$"}`` ->
+``{"decoded", "encoded"}``). Objects without ``.$`` fields keep their order.
 """
 
 from __future__ import annotations
@@ -101,7 +106,27 @@ def _compile(value: Any, location: str, problems: list[str]) -> _Node:
             node = _compile(item, f"{location}/{key}", problems)
             dynamic = dynamic or not isinstance(node, _Static)
             fields.append((key, node))
-    return _Object(tuple(fields)) if dynamic else _Static(value)
+    if not dynamic:
+        return _Static(value)
+    paths = {key[:-2] for key in value if isinstance(key, str) and key.endswith(".$")}
+    static = [field for field in fields if field[0] not in paths]
+    by_name = dict(field for field in fields if field[0] in paths)
+    return _Object(tuple(static + [(key, by_name[key]) for key in java_hash_order(list(by_name))]))
+
+
+def java_hash_order(keys: list[str]) -> list[str]:
+    """``keys`` in the iteration order of a ``java.util.HashMap`` they were put into in order."""
+    capacity = 16
+    while len(keys) > capacity * 3 // 4:
+        capacity *= 2
+    buckets: dict[int, list[str]] = {}
+    for key in keys:
+        units = key.encode("utf-16-be")
+        code = 0
+        for i in range(0, len(units), 2):
+            code = (31 * code + int.from_bytes(units[i : i + 2], "big")) & 0xFFFFFFFF
+        buckets.setdefault((code ^ (code >> 16)) & (capacity - 1), []).append(key)
+    return [key for index in sorted(buckets) for key in buckets[index]]
 
 
 def _compile_dynamic(key: str, value: Any, location: str, problems: list[str]) -> _Node:
