@@ -374,6 +374,20 @@ def test_inner_scope_cannot_assign_an_outer_variable() -> None:
     ]
 
 
+def test_a_catcher_assign_is_not_an_outer_variable_for_the_branches() -> None:
+    # recorded on AWS: a branch and the Parallel's Catcher both assign inputVar
+    branch = {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"x": 2}, "End": True}}}
+    catch = [{"ErrorEquals": ["States.ALL"], "Assign": {"x": 1}, "Next": "E"}]
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Parallel", "Branches": [branch], "Catch": catch, "End": True},
+            "E": {"Type": "Succeed"},
+        },
+    }
+    assert validate(definition) == []
+
+
 def test_undefined_variable_is_a_runtime_error() -> None:
     outcome = execute(single({"Type": "Pass", "Parameters": {"v.$": "$nope"}, "End": True}))
     assert outcome.result.error == "States.Runtime"

@@ -64,7 +64,7 @@ class QueryFieldParser(FieldParser):
         super().__init__()
         self.default_language = JSONPATH
         #: (chain of graph ids, variable name, location) of every assignment.
-        self.assignments: list[tuple[tuple[int, ...], str, str]] = []
+        self.assignments: list[tuple[tuple[int, ...], str, str, bool]] = []
         self.scope_chain: tuple[int, ...] = ()
         self._next_scope = 0
 
@@ -104,8 +104,14 @@ class QueryFieldParser(FieldParser):
                 reported.add(key)
         return reported
 
-    def assign(self, spec: Mapping[str, Any], where: str, language: str) -> Any:
-        """The compiled Assign field of a state, Choice rule or Catcher (None when absent)."""
+    def assign(
+        self, spec: Mapping[str, Any], where: str, language: str, *, scoped: bool = True
+    ) -> Any:
+        """The compiled Assign field of a state, Choice rule or Catcher (None when absent).
+
+        ``scoped=False`` (a Catcher): for :meth:`check_scopes` its names are not the outer
+        scope's to keep; AWS runs a Parallel whose branch assigns a variable its Catcher assigns
+        too (recorded execution)."""
         if "Assign" not in spec:
             return None
         value, at = spec["Assign"], f"{where}/Assign"
@@ -118,14 +124,14 @@ class QueryFieldParser(FieldParser):
             if problem is not None:
                 self.schema(problem, f"{at}/{key}")
             else:
-                self.assignments.append((self.scope_chain, name, f"{at}/{key}"))
+                self.assignments.append((self.scope_chain, name, f"{at}/{key}", scoped))
         if language == JSONATA:
             return jsonata_eval.compile_template(dict(value), at, "Assign", self.problems)
         return compile_template(dict(value), at, self.problems)
 
     def catcher_extras(self, spec: Mapping[str, Any], where: str, jsonata: bool) -> dict[str, Any]:
         language = JSONATA if jsonata else JSONPATH
-        extras: dict[str, Any] = {"assign": self.assign(spec, where, language)}
+        extras: dict[str, Any] = {"assign": self.assign(spec, where, language, scoped=False)}
         if jsonata:
             extras["output"] = self.jsonata(spec, "Output", where)
         return extras
@@ -157,10 +163,10 @@ class QueryFieldParser(FieldParser):
         catcher's Assign does not count as the outer one: AWS ran a Parallel whose branch and
         whose catcher both assign ``inputVar`` (states_variables recording)."""
         by_chain: dict[tuple[int, ...], set[str]] = {}
-        for chain, name, location in self.assignments:
-            if "/Catch[" not in location:
+        for chain, name, _, scoped in self.assignments:
+            if scoped:
                 by_chain.setdefault(chain, set()).add(name)
-        for chain, name, location in self.assignments:
+        for chain, name, location, _ in self.assignments:
             outer = set().union(*(by_chain.get(chain[:i], set()) for i in range(1, len(chain))))
             if name in outer:
                 self.schema(
