@@ -528,3 +528,31 @@ def test_syntax_errors_quote_tokens_as_jsonata_does() -> None:
     )
     assert len(problems) == 1
     assert 'Expected "]", got ","' in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("1.5e2", 150), ("-2", -2), ("007", 7), ("0x1F", 31), ("0O17", 15), ("0b11", 3)],
+)
+def test_number_casts_strings_as_jsonata_does(text: str, number: float) -> None:
+    machine = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Output": "{% $number($states.input) %}", "End": True}},
+    }
+    assert output_of(machine, text) == number
+
+
+@pytest.mark.parametrize("text", [" 3", "inf", "1_0", "0x", "0x1_0", "abc"])
+def test_number_of_a_string_that_is_no_number_is_d3030(text: str) -> None:
+    machine = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Output": "{% $number($states.input) %}", "End": True}},
+    }
+    outcome = execute(machine, text)
+    assert outcome.result.error == "States.QueryEvaluationError"
+    assert outcome.result.cause is not None
+    assert outcome.result.cause.endswith(
+        f"D3030: Unable to cast value to a number: {json.dumps(text)}"
+    )

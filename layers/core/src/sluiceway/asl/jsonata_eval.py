@@ -78,7 +78,31 @@ def _library() -> Any:
         return str(original(error, location, *args, details=details))
 
     JException.msg = staticmethod(msg)
+    _strict_number(jsonata, JException)
     return jsonata
+
+
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?")
+_BASED = re.compile(r"0(?:[xX][0-9A-Fa-f]+|[oO][0-7]+|[bB][01]+)")
+_BASES = {"x": 16, "o": 8, "b": 2}
+
+
+def _strict_number(jsonata: Any, exception: Any) -> None:
+    """``$number`` of a string as jsonata casts it: decimal syntax, or 0x/0o/0b (either case),
+    else D3030; the port hands other strings to Python's ``float`` ("inf", "1_0", a ValueError
+    text) and knows only 0x, 0B and 0O."""
+    functions = jsonata.functions.Functions
+    number = functions.number
+
+    def strict(arg: Any) -> Any:
+        if not isinstance(arg, str) or _DECIMAL.fullmatch(arg):
+            return number(arg)
+        if _BASED.fullmatch(arg):
+            return int(arg[2:], _BASES[arg[1].lower()])
+        raise exception("D3030", -1, arg)
+
+    functions.number = staticmethod(strict)
+    jsonata.Jsonata.define_function("number", "<(nsb)-:n>")  # rebinds the builtin
 
 
 @lru_cache(maxsize=2048)
