@@ -152,8 +152,23 @@ def test_preview_keeps_failed_children_as_none_records() -> None:
     assert (first, second) == (1, 2)
     assert failed["Status"] == "FAILED"
     assert (failed["Error"], failed["Cause"]) == ("Boom", "bad item")
-    assert "Output" not in failed and "RedriveStatusReason" not in failed
-    assert list(failed)[:3] == ["Cause", "Error", "ExecutionArn"]
+    # As in a FAILED_0.json AWS wrote: no Output nor RedriveStatusReason, OutputDetails kept.
+    assert list(failed) == [
+        "Cause",
+        "Error",
+        "ExecutionArn",
+        "Input",
+        "InputDetails",
+        "Name",
+        "OutputDetails",
+        "RedriveCount",
+        "RedriveStatus",
+        "StartDate",
+        "StateMachineArn",
+        "Status",
+        "StopDate",
+    ]
+    assert failed["RedriveStatus"] == "REDRIVABLE_BY_MAP_RUN"
 
 
 # -- export to the object store ------------------------------------------------------------------

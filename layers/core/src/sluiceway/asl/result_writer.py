@@ -147,7 +147,7 @@ def child_record(map_run_arn: str, child: ChildRun, ok: bool, value: Any) -> dic
     record["Name"] = child.name
     if ok:
         record["Output"] = compact_json(value)
-        record["OutputDetails"] = {"Included": True}
+    record["OutputDetails"] = {"Included": True}  # a failed child's too (AWS's FAILED_0.json)
     record["RedriveCount"] = 0
     if ok:
         record["RedriveStatus"] = "NOT_REDRIVABLE"
