@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -383,3 +384,13 @@ def test_result_writer_only_in_distributed_maps() -> None:
         "SCHEMA_VALIDATION_FAILED: The field 'ResultWriter' is supported only by a Map state in "
         "DISTRIBUTED mode at /States/Fan/ResultWriter"
     ]
+
+
+def test_the_embedded_runtime_buckets_receive_the_export(tmp_path: Path) -> None:
+    from sluiceway.adapters.local.buckets import LocalBuckets
+
+    outcome = execute(machine(export()), ITEMS, object_store=LocalBuckets(tmp_path))
+    key = outcome.result.output["ResultWriterDetails"]["Key"]
+    manifest = json.loads((tmp_path / "out" / key).read_text())
+    (succeeded,) = manifest["ResultFiles"]["SUCCEEDED"]
+    assert (tmp_path / "out" / succeeded["Key"]).stat().st_size == succeeded["Size"]
