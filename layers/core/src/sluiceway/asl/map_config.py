@@ -1,4 +1,4 @@
-"""Distributed Map configuration: ItemReader, ItemBatcher and tolerated failures.
+"""Distributed Map configuration: ItemReader, ItemBatcher, ResultWriter and tolerated failures.
 
 ``ItemReader`` reads the items from an object store through :class:`ObjectStore` (``get(bucket,
 key) -> bytes``); :class:`DictObjectStore` keeps objects in memory for tests and local runs. The
@@ -22,15 +22,29 @@ from sluiceway.asl.errors import ITEM_READER_FAILED, StatesError
 S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 INPUT_TYPES = ("JSON", "JSONL", "CSV")
 DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
+#: ResultWriter's WriterConfig values.
+TRANSFORMATIONS = ("NONE", "COMPACT", "FLATTEN")
+OUTPUT_TYPES = ("JSON", "JSONL")
 #: MaxInputBytesPerBatch may not exceed 256 KiB.
 MAX_BATCH_BYTES = 256 * 1024
 
 
 class ObjectStore(Protocol):
-    """Where a Distributed Map's ItemReader reads objects (S3 in AWS)."""
+    """Where a Distributed Map's ItemReader reads objects (S3 in AWS).
+
+    A ResultWriter also needs :class:`WritableObjectStore`'s ``put``; a store without it
+    fails such a Map with ``States.ResultWriterFailed``."""
 
     def get(self, bucket: str, key: str) -> bytes:
         """The object's bytes; raise KeyError when there is no such object."""
+        ...
+
+
+class WritableObjectStore(ObjectStore, Protocol):
+    """An object store where a Distributed Map's ResultWriter writes (S3 ``PutObject``)."""
+
+    def put(self, bucket: str, key: str, body: bytes) -> None:
+        """Create or replace the object; raise an exception when it cannot be written."""
         ...
 
 
@@ -80,6 +94,26 @@ class ItemReaderConfig:
     max_items_path: Any = None
     #: Parameters (PayloadTemplate) or Arguments (JsonataTemplate): Bucket and Key.
     parameters: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultWriterConfig:
+    """A parsed ResultWriter: ``resource`` None means a preview (WriterConfig alone)."""
+
+    transformation: str | None = None
+    output_type: str = "JSON"
+    resource: str | None = None
+    #: Parameters (PayloadTemplate) or Arguments (JsonataTemplate): Bucket and Prefix.
+    parameters: Any = None
+
+    @property
+    def exports(self) -> bool:
+        return self.resource is not None
+
+    @property
+    def effective_transformation(self) -> str:
+        """NONE by default when exporting, COMPACT for a preview."""
+        return self.transformation or ("NONE" if self.exports else "COMPACT")
 
 
 def read_items(

@@ -17,7 +17,8 @@ import asyncio
 import contextlib
 import uuid
 from abc import abstractmethod
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
 from typing import Any
 
 from sluiceway.asl import errors, query
@@ -31,6 +32,7 @@ from sluiceway.asl.model import Graph, MapState
 from sluiceway.asl.paths import JsonPath
 from sluiceway.asl.payload import PayloadTemplate, compact_json
 from sluiceway.asl.processing import read_path
+from sluiceway.asl.result_writer import ChildRun, results
 from sluiceway.asl.variables import Context, Scope
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
@@ -51,6 +53,7 @@ class MapStates:
     events: EventLog
     context: dict[str, Any]
     object_store: ObjectStore | None
+    clock: Callable[[], datetime]
 
     @abstractmethod
     async def run_graph(self, graph: Graph, data: Any, lane: Lane, scope: Scope) -> Any: ...
@@ -269,7 +272,7 @@ class MapStates:
         lane: Lane,
         context: Context,
         limit: int,
-    ) -> list[Any]:
+    ) -> Any:
         inputs = None if items is None else self._child_inputs(state, items, effective, context)
         # AWS: the number of items when they come from the input, 0 with an ItemReader; the
         # tolerance and MaxItems are read after MapStateStarted, the object after MapRunStarted.
@@ -277,21 +280,35 @@ class MapStates:
         tolerated_count, tolerated_percentage = self._tolerance(state, effective, context)
         reader = state.reader
         max_items = 0 if reader is None else self._reader_limit(reader, effective, context)
-        await self.events.emit(lane, "MapRunStarted", {"mapRunArn": self._map_run_arn(state)})
-        if inputs is None:
-            try:
+        map_run_arn = self._map_run_arn(state)
+        await self.events.emit(lane, "MapRunStarted", {"mapRunArn": map_run_arn})
+        writer, target = state.writer, None
+        try:
+            if inputs is None:
                 read = self._read(state, effective, context, max_items)
                 inputs = self._child_inputs(state, read, effective, context)
-            except StatesError as unreadable:
-                details = {"error": unreadable.error, "cause": unreadable.cause}
-                await self.events.emit(lane, "MapRunFailed", details)
-                raise
+            if writer is not None and writer.exports:
+                target = self._evaluate(writer.parameters, effective, context, {})
+        except StatesError as unreadable:
+            details = {"error": unreadable.error, "cause": unreadable.cause}
+            await self.events.emit(lane, "MapRunFailed", details)
+            raise
         runner = self.child_runner()
+        runs = [ChildRun(child_input) for child_input in inputs]
         children = [
-            runner.run_graph(state.processor, child_input, Lane(), Scope())
-            for child_input in inputs
+            run.run(runner.run_graph(state.processor, run.input, Lane(), Scope()), self.clock)
+            for run in runs
         ]
         settled = await _settle(children, limit)
+        output: Any = [value if ok else value.error_output() for ok, value in settled]
+        if writer is not None:
+            # AWS writes the results of a failed map run too (FAILED_n.json to recover from).
+            try:
+                output = results(writer, target, self.object_store, map_run_arn, runs, settled)
+            except StatesError as unwritable:
+                details = {"error": unwritable.error, "cause": unwritable.cause}
+                await self.events.emit(lane, "MapRunFailed", details)
+                raise
         failures = sum(1 for ok, _ in settled if not ok)
         exceeded = failures > 0
         if tolerated_count is not None or tolerated_percentage is not None:
@@ -309,7 +326,7 @@ class MapStates:
         succeeded = await self.events.emit(lane, "MapRunSucceeded")
         await self.events.emit(lane, "MapStateSucceeded")
         lane.last_id = succeeded.id  # AWS: MapStateExited follows MapRunSucceeded
-        return [value if ok else value.error_output() for ok, value in settled]
+        return output
 
     def _tolerance(
         self, state: MapState, effective: Any, context: Context

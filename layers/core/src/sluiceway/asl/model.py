@@ -15,7 +15,7 @@ from typing import Any
 from sluiceway.asl.choice import ChoiceRule
 from sluiceway.asl.intrinsics import Intrinsic
 from sluiceway.asl.jsonata_eval import JSONATA, JSONPATH, JsonataTemplate
-from sluiceway.asl.map_config import Batcher, ItemReaderConfig, Tolerance
+from sluiceway.asl.map_config import Batcher, ItemReaderConfig, ResultWriterConfig, Tolerance
 from sluiceway.asl.paths import JsonPath, parse_path
 from sluiceway.asl.payload import PayloadTemplate
 
@@ -173,6 +173,7 @@ class MapState(ExecutionStateFields, State):
     tolerated: Tolerance = field(default_factory=lambda: Tolerance())
     batcher: Batcher | None = None
     reader: ItemReaderConfig | None = None
+    writer: ResultWriterConfig | None = None
     label: str | None = None
 
 

@@ -21,6 +21,7 @@ from sluiceway.asl.map_config import (
 from sluiceway.asl.model import ROOT, Graph, MapState, State
 from sluiceway.asl.parse_fields import is_number
 from sluiceway.asl.parse_query import QueryFieldParser
+from sluiceway.asl.result_writer import parse_result_writer
 
 #: Fields that only a DISTRIBUTED Map accepts. AWS accepts (and an inline Map ignores)
 #: ToleratedFailureCount and ToleratedFailurePercentage: executions recorded on AWS run inline Maps
@@ -122,6 +123,7 @@ class MapParser(QueryFieldParser):
             tolerated=self.tolerance(spec, where),
             batcher=self.batcher(spec, where, jsonata),
             reader=self.reader(spec, where, jsonata),
+            writer=parse_result_writer(self, spec, where, jsonata),
             label=label if isinstance(label, str) else None,
         )
 
