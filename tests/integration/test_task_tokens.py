@@ -107,7 +107,7 @@ def test_a_replayed_execution_waits_for_the_same_token_without_sending_again(
     reviewer = consumer(deps, project)
     review = {**MACHINE["States"]["Review"], "HeartbeatSeconds": 1}
     machine = StateMachine.parse({**MACHINE, "States": {"Review": review}})
-    integrations = service_integrations(deps)
+    integrations = service_integrations(deps, local_invoker(deps))
 
     def run() -> str:
         executor = Executor(machine, local_invoker(deps), integrations=integrations)
@@ -139,3 +139,57 @@ def test_tokens_are_deterministic_per_execution_state_retry_and_item() -> None:
         {**base, "State": {"Name": "Review", "RetryCount": 1}}
     )
     assert deterministic_token(base) != deterministic_token({**base, "Map": {"Item": {"Index": 3}}})
+
+
+APPROVER = """
+from sluiceway.runtime.deps import get_deps
+
+def lambda_handler(event, context):
+    callbacks = get_deps().callbacks
+    if event["amount"] > 100:
+        callbacks.send_task_failure(event["token"], "TooExpensive", f"{event['amount']} > 100")
+    elif event["amount"] < 0:
+        raise ValueError("a negative amount")
+    else:
+        callbacks.send_task_success(event["token"], {"approved": event["amount"]})
+    return "ignored: the callback decides"
+"""
+APPROVAL: dict[str, Any] = {
+    "StartAt": "Approve",
+    "States": {
+        "Approve": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {
+                "FunctionName": "${ApproveFunctionArn}",
+                "Payload": {"amount.$": "$.amount", "token.$": "$$.Task.Token"},
+            },
+            "End": True,
+        }
+    },
+}
+
+
+def test_a_lambda_invoke_waits_for_the_callback_its_function_makes(
+    deps: Deps, project: Path
+) -> None:
+    (project / "functions" / "approve").mkdir()
+    (project / "functions" / "approve" / "handler.py").write_text(APPROVER)
+    (project / "statemachines" / "approval.asl.json").write_text(json.dumps(APPROVAL))
+    for name, amount in (("cheap", 5), ("dear", 500), ("odd", -1)):
+        deps.store.create_task(name, "default", "approval", {"amount": amount}, None)
+    run_worker(deps)
+    outcome = {}
+    for name in ("cheap", "dear", "odd"):
+        task = deps.store.get_task(name)
+        assert task is not None
+        outcome[name] = (task.status, task.error)
+    assert outcome == {
+        "cheap": ("SUCCEEDED", None),
+        "dear": ("FAILED", "TooExpensive"),
+        "odd": ("FAILED", "ValueError"),
+    }
+    history = deps.store.execution_history("cheap")
+    succeeded = next(r for r in history if r["type"] == "TaskSucceeded")
+    assert json.loads(succeeded["details"]["output"]) == {"approved": 5}
+    assert succeeded["details"]["resource"] == "invoke.waitForTaskToken"

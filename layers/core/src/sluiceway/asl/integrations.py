@@ -191,7 +191,7 @@ class LambdaInvokeIntegration(Integration):
             raise StatesError(RUNTIME, "The field 'FunctionName' of lambda:invoke must be a string")
         try:
             result = await invoke_function(
-                self.invoker, function, _request_payload(parameters), request.context
+                self.invoker, function, request_payload(parameters), request.context
             )
         except StatesError as failure:
             raise StatesError(failure.error, _compact_cause(failure.cause)) from None
@@ -257,7 +257,7 @@ def _executed_version(parameters: Mapping[str, Any]) -> str:
     )
 
 
-def _request_payload(parameters: Mapping[str, Any]) -> Any:
+def request_payload(parameters: Mapping[str, Any]) -> Any:
     """The event the function gets: a string Payload is the request body itself (JSON text),
     a missing or null one sends no body (the Python runtime then passes ``{}``)."""
     payload = parameters.get("Payload")

@@ -1,8 +1,10 @@
-"""Amazon SQS service integrations for the embedded runtime's interpreter:
+"""Service integrations of the embedded runtime's interpreter that AWS provides beyond Lambda:
 
 - ``arn:aws:states:::sqs:sendMessage``: send a message, continue with SQS's response;
 - ``arn:aws:states:::sqs:sendMessage.waitForTaskToken``: send a message carrying
-  ``$$.Task.Token`` and wait until a consumer calls SendTaskSuccess/SendTaskFailure with it.
+  ``$$.Task.Token`` and wait until a consumer calls SendTaskSuccess/SendTaskFailure with it;
+- ``arn:aws:states:::lambda:invoke.waitForTaskToken``: invoke a function (its ``Payload``
+  carries the token; its result is not the state's) and wait for the callback the same way.
 
 Queues are the embedded runtime's Postgres queues, named by the last segment of ``QueueUrl``. The
 token is derived from the execution, the state, its retry count and the Map item, so a task that
@@ -19,14 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 from sluiceway.adapters.postgres.queue import QueueAdmin, QueueNotFound
 from sluiceway.asl import Integration, StatesError
+from sluiceway.asl.integrations import invoke_function, request_payload
 from sluiceway.ports import OutgoingMessage
 
 if TYPE_CHECKING:
     from sluiceway.adapters.postgres.tokens import PostgresTaskTokens
-    from sluiceway.asl import TaskRequest
+    from sluiceway.asl import LambdaInvoker, TaskRequest
 
 SEND = "arn:aws:states:::sqs:sendMessage"
 SEND_AND_WAIT = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+INVOKE_AND_WAIT = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 POLL_SECONDS = (0.05, 1.0)
 
 
@@ -98,24 +102,60 @@ class SqsSendMessageWaitForTaskToken(SqsSendMessage):
         return deterministic_token(context)
 
     async def run(self, request: TaskRequest) -> Any:
-        token = str(request.context.context.get("Task", {}).get("Token", ""))
-        execution = request.context.context.get("Execution", {}).get("Name", "")
-        first = await asyncio.to_thread(
-            self.tokens.register, token, execution, request.context.state_name
-        )
+        token, first = await _register(self.tokens, request)
         if first:
             await asyncio.to_thread(self._send, request)
-        pause, last_beat = POLL_SECONDS[0], None
-        while True:
-            row = await asyncio.to_thread(self.tokens.get, token)
-            if row is None:  # pragma: no cover - registered above
-                raise StatesError("States.Runtime", "the task token disappeared")
-            if row["status"] == "SUCCEEDED":
-                return row["output"]
-            if row["status"] == "FAILED":
-                raise StatesError(row["error"] or "States.TaskFailed", row["cause"])
-            if row["heartbeat_at"] is not None and row["heartbeat_at"] != last_beat:
-                last_beat = row["heartbeat_at"]
-                request.context.heartbeat()
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, POLL_SECONDS[1])
+        return await _callback(self.tokens, token, request)
+
+
+class LambdaInvokeWaitForTaskToken(Integration):
+    resource_type = "lambda"
+    resource_name = "invoke.waitForTaskToken"
+
+    def __init__(self, invoker: LambdaInvoker, tokens: PostgresTaskTokens) -> None:
+        self.invoker = invoker
+        self.tokens = tokens
+
+    def handles(self, resource: str) -> bool:
+        return resource == INVOKE_AND_WAIT
+
+    def task_token(self, _resource: str, context: Mapping[str, Any]) -> str | None:
+        return deterministic_token(context)
+
+    async def run(self, request: TaskRequest) -> Any:
+        parameters = request.payload if isinstance(request.payload, Mapping) else {}
+        function = parameters.get("FunctionName")
+        if not isinstance(function, str):
+            raise StatesError("States.Runtime", "The field 'FunctionName' must be a string")
+        token, first = await _register(self.tokens, request)
+        if first:  # a function error fails the state; its result is not the state's
+            await invoke_function(
+                self.invoker, function, request_payload(parameters), request.context
+            )
+        return await _callback(self.tokens, token, request)
+
+
+async def _register(tokens: PostgresTaskTokens, request: TaskRequest) -> tuple[str, bool]:
+    """The state's token, and whether this is its first registration (not a replay)."""
+    token = str(request.context.context.get("Task", {}).get("Token", ""))
+    execution = request.context.context.get("Execution", {}).get("Name", "")
+    first = await asyncio.to_thread(tokens.register, token, execution, request.context.state_name)
+    return token, first
+
+
+async def _callback(tokens: PostgresTaskTokens, token: str, request: TaskRequest) -> Any:
+    """Wait for SendTaskSuccess/SendTaskFailure (heartbeats reset HeartbeatSeconds)."""
+    pause, last_beat = POLL_SECONDS[0], None
+    while True:
+        row = await asyncio.to_thread(tokens.get, token)
+        if row is None:  # pragma: no cover - registered before
+            raise StatesError("States.Runtime", "the task token disappeared")
+        if row["status"] == "SUCCEEDED":
+            return row["output"]
+        if row["status"] == "FAILED":
+            raise StatesError(row["error"] or "States.TaskFailed", row["cause"])
+        if row["heartbeat_at"] is not None and row["heartbeat_at"] != last_beat:
+            last_beat = row["heartbeat_at"]
+            request.context.heartbeat()
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, POLL_SECONDS[1])

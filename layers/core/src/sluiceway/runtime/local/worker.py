@@ -48,16 +48,22 @@ def build_invoker(deps: Deps) -> LocalLambdaInvoker:
     )
 
 
-def service_integrations(deps: Deps) -> list[Integration]:
+def service_integrations(deps: Deps, invoker: LambdaInvoker) -> list[Integration]:
     """Task resources beyond Lambda that the embedded runtime provides (SQS, task tokens)."""
     from sluiceway.adapters.postgres.queue import QueueAdmin
     from sluiceway.adapters.postgres.tokens import PostgresTaskTokens
-    from sluiceway.runtime.local.callbacks import SqsSendMessage, SqsSendMessageWaitForTaskToken
+    from sluiceway.runtime.local.callbacks import (
+        LambdaInvokeWaitForTaskToken,
+        SqsSendMessage,
+        SqsSendMessageWaitForTaskToken,
+    )
 
     admin = QueueAdmin(deps.db)
+    tokens = PostgresTaskTokens(deps.db)
     return [
         SqsSendMessage(admin),
-        SqsSendMessageWaitForTaskToken(admin, PostgresTaskTokens(deps.db)),
+        SqsSendMessageWaitForTaskToken(admin, tokens),
+        LambdaInvokeWaitForTaskToken(invoker, tokens),
     ]
 
 
@@ -83,7 +89,7 @@ class Worker:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.capacity = self.settings.tasks_per_worker
         self._machines: dict[str, StateMachine] = {}
-        self.integrations = service_integrations(deps)
+        self.integrations = service_integrations(deps, invoker)
         # Where state machines' s3:getObject reads (ItemReader): .sluiceway/bucket/<bucket>/.
         self.buckets = LocalBuckets(self.settings.bucket_dir.parent)
 
