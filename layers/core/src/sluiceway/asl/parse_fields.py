@@ -37,6 +37,24 @@ class FieldParser:
         where = "null" if location is None else location or "/"
         self.problems.append(f"SCHEMA_VALIDATION_FAILED: {message} at {where}")
 
+    def map_field(
+        self, spec: Mapping[str, Any], key: str, where: str, jsonata: bool, config_key: str
+    ) -> Mapping[str, Any] | None:
+        """A Map object field (ItemReader, ResultWriter): None when absent or not an object;
+        reports the keys other than Resource, ``config_key`` and Parameters/Arguments."""
+        config = spec.get(key)
+        if config is None:
+            return None
+        at = f"{where}/{key}"
+        if not isinstance(config, Mapping):
+            self.schema(f"The value for the field '{key}' must be an OBJECT", at)
+            return None
+        arguments = "Arguments" if jsonata else "Parameters"
+        for name in config:
+            if name not in ("Resource", config_key, arguments):
+                self.schema(f"Field '{name}' is not supported", at)
+        return config
+
     def unsupported(self, key: str, location: str) -> None:
         self.problems.append(
             f"UNSUPPORTED_FEATURE: Field '{key}' is not supported by this engine yet at {location or '/'}"

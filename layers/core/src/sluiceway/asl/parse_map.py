@@ -200,17 +200,11 @@ class MapParser(QueryFieldParser):
         )
 
     def reader(self, spec: Mapping[str, Any], where: str, jsonata: bool) -> ItemReaderConfig | None:
-        config = spec.get("ItemReader")
+        config = self.map_field(spec, "ItemReader", where, jsonata, "ReaderConfig")
         if config is None:
             return None
         at = f"{where}/ItemReader"
-        if not isinstance(config, Mapping):
-            self.schema("The value for the field 'ItemReader' must be an OBJECT", at)
-            return None
         arguments = "Arguments" if jsonata else "Parameters"
-        for key in config:
-            if key not in ("Resource", "ReaderConfig", arguments):
-                self.schema(f"Field '{key}' is not supported", at)
         resource = config.get("Resource")
         if resource != S3_GET_OBJECT:
             self.unsupported(f"ItemReader Resource {resource}", f"{at}/Resource")

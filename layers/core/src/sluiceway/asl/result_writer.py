@@ -41,17 +41,11 @@ def parse_result_writer(
     parser: QueryFieldParser, spec: Mapping[str, Any], where: str, jsonata: bool
 ) -> ResultWriterConfig | None:
     """The ResultWriter of a Map state (None when absent or invalid; problems reported)."""
-    config = spec.get("ResultWriter")
+    config = parser.map_field(spec, "ResultWriter", where, jsonata, "WriterConfig")
     if config is None:
         return None
     at = f"{where}/ResultWriter"
-    if not isinstance(config, Mapping):
-        parser.schema("The value for the field 'ResultWriter' must be an OBJECT", at)
-        return None
     arguments = "Arguments" if jsonata else "Parameters"
-    for key in config:
-        if key not in ("Resource", "WriterConfig", arguments):
-            parser.schema(f"Field '{key}' is not supported", at)
     has_resource, has_arguments = "Resource" in config, arguments in config
     if not config:
         parser.schema("ResultWriter field cannot be empty", at)
