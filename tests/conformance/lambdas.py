@@ -43,6 +43,11 @@ async def wait_forever(event: Any) -> Any:
     await asyncio.Event().wait()
 
 
+def describe_event(event: Any) -> Any:
+    """Returns a text naming its input the Python way (``"input-event-['a']"``)."""
+    return f"input-event-{event}"
+
+
 def raise_exception(event: Any) -> Any:
     raise Exception("Some exception was raised.")
 
@@ -58,6 +63,7 @@ HANDLERS: dict[str, Callable[[Any], Any]] = {
     "return_json_string": return_json_string,
     "return_large_string": return_large_string,
     "wait_forever": wait_forever,
+    "describe_event": describe_event,
     "raise_exception": raise_exception,
     "raise_custom": raise_custom,
 }
