@@ -3,6 +3,10 @@
 A field whose name ends in ``.$`` takes its value from a path (``$...`` on the input, ``$$...`` on
 the context object) or an intrinsic function call, and loses the ``.$`` suffix. Other values are
 copied as they are; objects are processed recursively, including objects inside arrays.
+
+Key order, as AWS writes it: an object with ``.$`` fields keeps its other fields first, in their
+order, then the ``.$`` fields in the iteration order of a Java ``HashMap`` (recorded:
+``{"Iterations.$": ..., "Values.$": ...}`` gives ``{"Values": ..., "Iterations": ...}``).
 """
 
 from __future__ import annotations
@@ -92,16 +96,36 @@ def _compile(value: Any, location: str, problems: list[str]) -> _Node:
     if not isinstance(value, dict):
         return _Static(value)
     fields: list[tuple[str, _Node]] = []
+    bound: list[tuple[str, _Node]] = []
     dynamic = False
     for key, item in value.items():
         if isinstance(key, str) and key.endswith(".$"):
-            dynamic = True
-            fields.append((key[:-2], _compile_dynamic(key, item, location, problems)))
+            bound.append((key[:-2], _compile_dynamic(key, item, location, problems)))
         else:
             node = _compile(item, f"{location}/{key}", problems)
             dynamic = dynamic or not isinstance(node, _Static)
             fields.append((key, node))
-    return _Object(tuple(fields)) if dynamic else _Static(value)
+    if not bound and not dynamic:
+        return _Static(value)
+    return _Object(tuple(fields) + _java_hash_map_order(bound))
+
+
+def _java_hash_map_order(fields: list[tuple[str, _Node]]) -> tuple[tuple[str, _Node], ...]:
+    """``fields`` in the order a Java ``HashMap`` (default capacity, grown by its 0.75 load
+    factor) iterates them when put in this order: by bucket, then by insertion."""
+    capacity = 16
+    while len(fields) > capacity * 3 // 4:
+        capacity *= 2
+
+    def bucket(key: str) -> int:
+        code = 0  # String.hashCode(): over UTF-16 code units
+        units = key.encode("utf-16-be")
+        for i in range(0, len(units), 2):
+            code = (31 * code + int.from_bytes(units[i : i + 2], "big")) & 0xFFFFFFFF
+        return (code ^ (code >> 16)) & (capacity - 1)
+
+    ranked = sorted(enumerate(fields), key=lambda item: (bucket(item[1][0]), item[0]))
+    return tuple(field for _, field in ranked)
 
 
 def _compile_dynamic(key: str, value: Any, location: str, problems: list[str]) -> _Node:
