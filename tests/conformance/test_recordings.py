@@ -126,7 +126,18 @@ def _compare_events(
         assert (event.id, event.previous_event_id) == (want["id"], want["previousEventId"]), where
         for key, value in want.get("details", {}).items():
             got = _masked(_detail(event, key, value), masked)
-            assert got == _expected(_masked(value, masked), got), f"{where}: {key}"
+            want_value = _expected(_masked(value, masked), got)
+            assert got == want_value, f"{where}: {key}"
+            assert _key_order(got) == _key_order(want_value), f"{where}: {key} (key order)"
+
+
+def _key_order(value: Any) -> Any:
+    """The keys of every object in ``value``, in order (AWS's JSON texts keep one)."""
+    if isinstance(value, dict):
+        return [(key, _key_order(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [_key_order(item) for item in value]
+    return None
 
 
 def _through_threads(case: dict[str, Any]) -> bool:

@@ -20,6 +20,7 @@ import orjson
 
 from sluiceway.asl import variables
 from sluiceway.asl.errors import RUNTIME, StatesError
+from sluiceway.asl.hash_order import hash_map_order
 from sluiceway.asl.intrinsics import (
     Intrinsic,
     IntrinsicSyntaxError,
@@ -107,25 +108,7 @@ def _compile(value: Any, location: str, problems: list[str]) -> _Node:
             fields.append((key, node))
     if not bound and not dynamic:
         return _Static(value)
-    return _Object(tuple(fields) + _java_hash_map_order(bound))
-
-
-def _java_hash_map_order(fields: list[tuple[str, _Node]]) -> tuple[tuple[str, _Node], ...]:
-    """``fields`` in the order a Java ``HashMap`` (default capacity, grown by its 0.75 load
-    factor) iterates them when put in this order: by bucket, then by insertion."""
-    capacity = 16
-    while len(fields) > capacity * 3 // 4:
-        capacity *= 2
-
-    def bucket(key: str) -> int:
-        code = 0  # String.hashCode(): over UTF-16 code units
-        units = key.encode("utf-16-be")
-        for i in range(0, len(units), 2):
-            code = (31 * code + int.from_bytes(units[i : i + 2], "big")) & 0xFFFFFFFF
-        return (code ^ (code >> 16)) & (capacity - 1)
-
-    ranked = sorted(enumerate(fields), key=lambda item: (bucket(item[1][0]), item[0]))
-    return tuple(field for _, field in ranked)
+    return _Object(tuple(fields) + tuple(hash_map_order(bound)))
 
 
 def _compile_dynamic(key: str, value: Any, location: str, problems: list[str]) -> _Node:
