@@ -184,7 +184,9 @@ def _check(case: dict[str, Any], invoker: LambdaInvoker) -> None:
     expected = {key: case.get(key) for key in actual}
     assert _masked(actual, masked) == _masked(expected, masked)
     output = _masked(result.output, masked)
-    assert output == _expected(_masked(case.get("output"), masked), output)
+    expected_output = _expected(_masked(case.get("output"), masked), output)
+    assert output == expected_output
+    assert _key_order(output) == _key_order(expected_output), "output (key order)"
     if "events" in case:
         if case.get("events_partial"):  # only the events whose ids the recording shows
             shown = {want["id"] for want in case["events"]}
