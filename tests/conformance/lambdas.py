@@ -48,6 +48,11 @@ async def wait_forever(event: Any) -> Any:
     await asyncio.Event().wait()
 
 
+def describe_event(event: Any) -> Any:
+    """Returns a text naming its input the Python way (``"input-event-['a']"``)."""
+    return f"input-event-{event}"
+
+
 def raise_exception(event: Any) -> Any:
     raise Exception("Some exception was raised.")
 
@@ -64,6 +69,7 @@ HANDLERS: dict[str, Callable[[Any], Any]] = {
     "return_large_string": return_large_string,
     "wait_forever": wait_forever,
     "hello_world": hello_world,
+    "describe_event": describe_event,
     "raise_exception": raise_exception,
     "raise_custom": raise_custom,
 }

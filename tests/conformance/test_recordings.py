@@ -142,7 +142,18 @@ def _compare_events(
         assert (event.id, event.previous_event_id) == (want["id"], want["previousEventId"]), where
         for key, value in want.get("details", {}).items():
             got = normal(_detail(event, key, value))
-            assert got == _expected(normal(value), got), f"{where}: {key}"
+            want_value = _expected(normal(value), got)
+            assert got == want_value, f"{where}: {key}"
+            assert _key_order(got) == _key_order(want_value), f"{where}: {key} (key order)"
+
+
+def _key_order(value: Any) -> Any:
+    """The keys of every object in ``value``, in order (AWS's JSON texts keep one)."""
+    if isinstance(value, dict):
+        return [(key, _key_order(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [_key_order(item) for item in value]
+    return None
 
 
 def _through_threads(case: dict[str, Any]) -> bool:
@@ -196,7 +207,9 @@ def _check(case: dict[str, Any], invoker: LambdaInvoker) -> None:
     expected = {key: case.get(key) for key in actual}
     assert normal(actual) == normal(expected)
     output = normal(result.output)
-    assert output == _expected(normal(case.get("output")), output)
+    expected_output = _expected(normal(case.get("output")), output)
+    assert output == expected_output
+    assert _key_order(output) == _key_order(expected_output), "output (key order)"
     if "events" in case:
         if case.get("events_partial"):  # only the events whose ids the recording shows
             shown = {want["id"] for want in case["events"]}

@@ -344,3 +344,39 @@ def test_paths_into_the_context_object() -> None:
 def test_payload_key_order_is_aws_order(parameters: dict[str, Any], keys: list[str]) -> None:
     output = output_of(single({"Type": "Pass", "Parameters": parameters, "End": True}), {"v": 1})
     assert list(output) == keys
+
+
+@pytest.mark.parametrize(
+    ("parameters", "keys"),
+    [
+        # scenarios/test_base_scenarios.snapshot.json::test_map_state_config_distributed_reentrant
+        (
+            {"Iterations.$": "States.MathAdd($.n, -1)", "Values.$": "$.v"},
+            ["Values", "Iterations"],
+        ),
+        # scenarios/test_base_scenarios.snapshot.json::test_map_state_item_selector (as Parameters)
+        (
+            {
+                "original_input.$": "$",
+                "iteration_input_value.$": "$.v",
+                "iteration_index.$": "$.n",
+                "from_input_constant.$": "$.n",
+                "constant_value": "HelloWorld",
+            },
+            [
+                "constant_value",
+                "iteration_input_value",
+                "from_input_constant",
+                "iteration_index",
+                "original_input",
+            ],
+        ),
+        # ...::test_lambda_service_invoke_with_retry_extended_input (TaskScheduled parameters)
+        ({"FunctionName.$": "$.v", "Payload": {"ThisState.$": "$"}}, ["Payload", "FunctionName"]),
+        ({"b": 1, "a": [2]}, ["b", "a"]),
+    ],
+)
+def test_parameters_key_order_as_aws_writes_it(parameters: dict[str, Any], keys: list[str]) -> None:
+    """Plain fields first, in order, then the ``.$`` fields in Java HashMap order."""
+    state = {"Type": "Pass", "Parameters": parameters, "End": True}
+    assert list(output_of(single(state), {"n": 2, "v": [1]})) == keys

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from sluiceway.asl.errors import RUNTIME, StatesError
 from sluiceway.asl.events import error_fields, json_field, recording
+from sluiceway.asl.hash_order import hash_map
 from sluiceway.asl.payload import compact_json
 
 LAMBDA_ARN = re.compile(
@@ -223,7 +224,7 @@ class LambdaInvokeIntegration(Integration):
             **log,
             "Payload": result,
             "SdkHttpMetadata": {
-                "AllHttpHeaders": {name: [value] for name, value in headers.items()},
+                "AllHttpHeaders": hash_map({name: [value] for name, value in headers.items()}),
                 "HttpHeaders": headers,
                 "HttpStatusCode": status,
             },

@@ -224,7 +224,10 @@ def _json_merge(args: list[Any]) -> dict[str, Any]:
         raise IntrinsicArgumentError(
             "Only the shallow merge mode is supported: the third argument must be false"
         )
-    return {**left, **right}
+    merged = {**left, **right}
+    # AWS writes the merged object's keys sorted (recorded: {"a","b","d"} + {"a","c","d"} gives
+    # a, b, c, d; "constant_in_literal" + "constant_input_field" keep that order).
+    return {key: merged[key] for key in sorted(merged)}
 
 
 def _math_random(args: list[Any]) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sluiceway.asl.errors import ITEM_READER_FAILED, StatesError
+from sluiceway.asl.hash_order import hash_map
 
 S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 INPUT_TYPES = ("JSON", "JSONL", "CSV")
@@ -183,7 +184,9 @@ def _decode(config: ItemReaderConfig, text: str) -> list[Any]:
         if not row:
             continue
         # AWS drops the fields beyond the headers and fills the missing ones with "".
-        items.append({name: row[i] if i < len(row) else "" for i, name in enumerate(headers)})
+        items.append(
+            hash_map({name: row[i] if i < len(row) else "" for i, name in enumerate(headers)})
+        )
     return items
 
 

@@ -4,10 +4,9 @@ A field whose name ends in ``.$`` takes its value from a path (``$...`` on the i
 the context object) or an intrinsic function call, and loses the ``.$`` suffix. Other values are
 copied as they are; objects are processed recursively, including objects inside arrays.
 
-Key order follows AWS's recordings: in an object with ``.$`` fields, the other fields come first
-in their order, then the ``.$`` fields in the iteration order of a Java ``HashMap`` of their names
-(``{"foo": 1, "bar.$": "$"}`` -> ``{"foo", "bar"}``; ``{"encoded.$", "decoded.$"}`` ->
-``{"decoded", "encoded"}``). Objects without ``.$`` fields keep their order.
+Key order, as AWS writes it: an object with ``.$`` fields keeps its other fields first, in their
+order, then the ``.$`` fields in the iteration order of a Java ``HashMap`` (recorded:
+``{"Iterations.$": ..., "Values.$": ...}`` gives ``{"Values": ..., "Iterations": ...}``).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import orjson
 
 from sluiceway.asl import variables
 from sluiceway.asl.errors import RUNTIME, StatesError
+from sluiceway.asl.hash_order import hash_map_order
 from sluiceway.asl.intrinsics import (
     Intrinsic,
     IntrinsicSyntaxError,
@@ -97,36 +97,18 @@ def _compile(value: Any, location: str, problems: list[str]) -> _Node:
     if not isinstance(value, dict):
         return _Static(value)
     fields: list[tuple[str, _Node]] = []
+    bound: list[tuple[str, _Node]] = []
     dynamic = False
     for key, item in value.items():
         if isinstance(key, str) and key.endswith(".$"):
-            dynamic = True
-            fields.append((key[:-2], _compile_dynamic(key, item, location, problems)))
+            bound.append((key[:-2], _compile_dynamic(key, item, location, problems)))
         else:
             node = _compile(item, f"{location}/{key}", problems)
             dynamic = dynamic or not isinstance(node, _Static)
             fields.append((key, node))
-    if not dynamic:
+    if not bound and not dynamic:
         return _Static(value)
-    paths = {key[:-2] for key in value if isinstance(key, str) and key.endswith(".$")}
-    static = [field for field in fields if field[0] not in paths]
-    by_name = dict(field for field in fields if field[0] in paths)
-    return _Object(tuple(static + [(key, by_name[key]) for key in java_hash_order(list(by_name))]))
-
-
-def java_hash_order(keys: list[str]) -> list[str]:
-    """``keys`` in the iteration order of a ``java.util.HashMap`` they were put into in order."""
-    capacity = 16
-    while len(keys) > capacity * 3 // 4:
-        capacity *= 2
-    buckets: dict[int, list[str]] = {}
-    for key in keys:
-        units = key.encode("utf-16-be")
-        code = 0
-        for i in range(0, len(units), 2):
-            code = (31 * code + int.from_bytes(units[i : i + 2], "big")) & 0xFFFFFFFF
-        buckets.setdefault((code ^ (code >> 16)) & (capacity - 1), []).append(key)
-    return [key for index in sorted(buckets) for key in buckets[index]]
+    return _Object(tuple(fields) + tuple(hash_map_order(bound)))
 
 
 def _compile_dynamic(key: str, value: Any, location: str, problems: list[str]) -> _Node:
