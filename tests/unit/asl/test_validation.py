@@ -21,6 +21,10 @@ def test_valid_definitions() -> None:
     assert validate(machine(A=TASK)) == []
     assert validate('{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}') == []
     assert StateMachine.parse(machine(A={"Type": "Pass", "End": True})).start_at == "A"
+    # lambda:invoke without Parameters sends the state input as the request (AWS TestState).
+    invoke = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}
+    assert validate(machine(A=invoke)) == []
+    assert validate({"QueryLanguage": "JSONata", **machine(A=invoke)}) == []
 
 
 def test_missing_next_target_and_unreachable_state() -> None:

@@ -188,14 +188,15 @@ class StateParser(MapParser):
                 "The value for the field 'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'",
                 f"{where}/HeartbeatSeconds",
             )
-        if resource == LAMBDA_INVOKE:
-            parameters = spec.get("Arguments" if jsonata else "Parameters")
-            if (jsonata and "Arguments" not in spec) or jsonata_eval.is_expression(parameters):
+        field = "Arguments" if jsonata else "Parameters"
+        if resource == LAMBDA_INVOKE and field in spec:
+            # Without the field the state input is the request (AWS TestState recording).
+            parameters = spec[field]
+            if jsonata_eval.is_expression(parameters):
                 parameters = {"FunctionName": None}
             if not isinstance(parameters, Mapping) or not (
                 {"FunctionName", "FunctionName.$"} & set(parameters)
             ):
-                field = "Arguments" if jsonata else "Parameters"
                 self.schema(
                     f"The field 'FunctionName' is required in '{field}'", f"{where}/{field}"
                 )
