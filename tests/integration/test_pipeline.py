@@ -203,6 +203,9 @@ def test_a_task_whose_worker_keeps_dying_ends_failed_not_reclaimed_forever(deps:
     run_worker(deps)
     task = deps.store.get_task(task_id)
     assert task is not None and task.status == "SUCCEEDED"
+    # The reclaimed execution went on from its history; the retry started afresh.
+    types = [row["type"] for row in deps.store.execution_history(task_id)]
+    assert types.count("ExecutionStarted") == 2
 
 
 def test_a_redrive_goes_on_where_a_dead_worker_stopped(deps: Deps) -> None:

@@ -114,6 +114,20 @@ def test_item_reader_failure_can_be_caught() -> None:
     assert outcome.result.output["Error"] == "States.ItemReaderFailed"
 
 
+class BrokenStore:
+    """A store whose reads fail in their own way (a disk or network error)."""
+
+    def get(self, bucket: str, key: str) -> bytes:
+        raise IsADirectoryError(f"{bucket}/{key}")
+
+
+def test_a_store_error_is_an_item_reader_failure_not_a_crash() -> None:
+    outcome = execute(map_machine(ItemReader=reader()), TARGET, object_store=BrokenStore())
+    assert outcome.result.error == "States.ItemReaderFailed"
+    assert outcome.result.cause is not None and "bucket/file.json" in outcome.result.cause
+    assert "MapRunFailed" in outcome.types
+
+
 def failing_processor() -> dict[str, Any]:
     return {
         "ProcessorConfig": {"Mode": "DISTRIBUTED"},

@@ -352,3 +352,13 @@ def test_inline_map_event_links_as_aws_records_them() -> None:
         ("MapStateExited", 13, 11),
         ("ExecutionSucceeded", 14, 13),
     ]
+
+
+def test_a_terminal_error_in_a_branch_fails_the_parallel_state_with_its_event() -> None:
+    branch = {
+        "StartAt": "A",
+        "States": {"A": {"Type": "Pass", "OutputPath": "$.nope", "End": True}},
+    }
+    outcome = execute(single({"Type": "Parallel", "Branches": [branch], "End": True}))
+    assert outcome.result.error == "States.Runtime"
+    assert outcome.types[-2:] == ["ParallelStateFailed", "ExecutionFailed"]

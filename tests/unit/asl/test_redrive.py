@@ -223,3 +223,9 @@ def test_a_succeeded_execution_cannot_be_redriven() -> None:
     with pytest.raises(ExecutionNotRedrivable, match="Execution is RUNNING"):
         Redrive.from_history(history[:3])
     assert Redrive.from_history(history[:3], check_end=False).redrive_count == 1
+
+
+def test_a_running_execution_is_not_redrivable() -> None:
+    _, history = attempt(LINEAR, {"a": Flaky(failures=0), "b": Flaky(failures=0)}, {})
+    with pytest.raises(ExecutionNotRedrivable, match="Execution is RUNNING and cannot be"):
+        Redrive.from_history(history[:1])

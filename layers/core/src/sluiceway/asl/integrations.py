@@ -195,7 +195,9 @@ class LambdaInvokeIntegration(Integration):
                 self.invoker, function, request_payload(parameters), request.context
             )
         except StatesError as failure:
-            raise StatesError(failure.error, _compact_cause(failure.cause)) from None
+            raise StatesError(
+                failure.error, _compact_cause(failure.cause), terminal=failure.terminal
+            ) from None
         if parameters.get("InvocationType") == "Event":
             return self._response(parameters, None, 202)
         return self._response(parameters, result, 200)

@@ -74,10 +74,7 @@ class Redrive:
         if started is None or last is None:
             raise ExecutionNotRedrivable("the history has no ExecutionStarted event")
         if check_end and last.type not in UNSUCCESSFUL_ENDS:
-            ended = last.type.startswith("Execution") and last.type != "ExecutionRedriven"
             status = "SUCCEEDED" if last.type == "ExecutionSucceeded" else "RUNNING"
-            if ended and status == "RUNNING":
-                status = last.type.removeprefix("Execution").upper()
             raise ExecutionNotRedrivable(f"Execution is {status} and cannot be redriven.")
         if "input" not in started.details:
             raise ExecutionNotRedrivable("the history was recorded without inputs and outputs")

@@ -137,6 +137,10 @@ def read_items(
             ITEM_READER_FAILED,
             f"The specified key does not exist. (Bucket: {bucket}, Key: {key})",
         ) from None
+    except Exception as exc:  # the store's own failure (I/O, network): the state fails
+        raise StatesError(
+            ITEM_READER_FAILED, f"Could not read the object (Bucket: {bucket}, Key: {key}): {exc}"
+        ) from None
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -124,9 +124,12 @@ class ExecutionStates(MapStates):
 
         try:
             results = await run_all([branch(i, graph) for i, graph in enumerate(state.branches)])
-        except StatesError:
-            # AWS: ParallelStateFailed (or a retry) follows the failed branch's last event.
+        except StatesError as failure:
+            # AWS: ParallelStateFailed (or a retry) follows the failed branch's last event; a
+            # terminal error (unseen by Retry/Catch handling) writes it here, as a Map does.
             lane.last_id = failed[0] if failed else lane.last_id
+            if failure.terminal:
+                await self.events.emit(lane, "ParallelStateFailed")
             raise
         # AWS: ParallelStateSucceeded and ParallelStateExited follow the branches' last event.
         last = max(ends, default=lane.last_id)

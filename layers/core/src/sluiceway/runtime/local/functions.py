@@ -119,7 +119,7 @@ class FunctionRegistry:
 def call_handler(handler: Any, payload: Any, function_name: str, timeout: float | None) -> Any:
     """Invoke a handler as Lambda does: the event and the result cross a JSON boundary, and an
     exception becomes the function's error (``Error`` = exception type, ``Cause`` = Lambda's JSON)."""
-    event = json_copy(payload)
+    event = through_json(payload)
     context = LambdaContext(
         function_name=function_name,
         invoked_function_arn=local_function_arn(function_name),
@@ -132,12 +132,12 @@ def call_handler(handler: Any, payload: Any, function_name: str, timeout: float 
             type(exc).__name__, lambda_error_cause(exc, context.aws_request_id)
         ) from exc
     try:
-        return json_copy(result)
+        return through_json(result)
     except (TypeError, ValueError) as exc:  # the Python runtime's text (it uses ``json``)
         raise StatesError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
 
 
-def json_copy(value: Any) -> Any:
+def through_json(value: Any) -> Any:
     """``value`` through JSON: orjson (fast), or ``json`` for what orjson refuses (integers over
     64 bits); ``json``'s TypeError/ValueError otherwise."""
     try:

@@ -146,12 +146,12 @@ class Worker:
 
     async def _continuation(self, row: dict[str, Any]) -> Redrive | None:
         """Where the execution goes on from its history, if it does: a redrive (``tasks
-        redrive``) goes on from the unsuccessful states; an execution whose worker died goes
-        on, without a new ExecutionStarted, from the states it had finished. A first execution
-        or a retry (its last execution ended) starts afresh; so does every execution without
-        a history (SLUICEWAY_RECORD_HISTORY=0), its finished steps from their checkpoints."""
+        redrive``) goes on from the unsuccessful states (``ExecutionRedriven``); an execution
+        whose worker died (the task was reclaimed) goes on, without a new event, from the states
+        it had finished. A first execution or a retry starts afresh; so does every execution
+        without a history (SLUICEWAY_RECORD_HISTORY=0), its finished steps from checkpoints."""
         redriving = bool(row.get("redrive_pending"))
-        if not redriving and row["executions"] <= 1:
+        if not (redriving or row.get("reclaimed")):
             return None
         rows = await asyncio.to_thread(self.deps.store.execution_history, row["id"])
         if not rows or (not redriving and rows[-1]["type"] in EXECUTION_ENDS):

@@ -33,7 +33,10 @@ WITH tenants AS (
         LIMIT %(limit)s
     ) AS c
 ), picked AS (
-    SELECT t.id FROM tasks t JOIN candidates c ON c.id = t.id
+    -- what the task was: a RUNNING one is reclaimed (its worker died: the execution goes on
+    -- from its history); redrive_pending is consumed by this claim
+    SELECT t.id, t.status AS was, t.redrive_pending AS redrive
+    FROM tasks t JOIN candidates c ON c.id = t.id
     WHERE t.status = 'PENDING' OR (t.status = 'RUNNING' AND t.lease_expires_at < clock_timestamp())
     ORDER BY c.rank, c.created_at
     LIMIT %(limit)s
@@ -44,10 +47,12 @@ SET status = 'RUNNING',
     lease_owner = %(owner)s,
     lease_expires_at = clock_timestamp() + make_interval(secs => %(lease_seconds)s),
     started_at = coalesce(t.started_at, clock_timestamp()),
-    executions = t.executions + 1
+    executions = t.executions + 1,
+    redrive_pending = false
 FROM picked
 WHERE t.id = picked.id
-RETURNING t.id, t.tenant_id, t.pipeline, t.input, t.executions, t.redrives, t.redrive_pending;
+RETURNING t.id, t.tenant_id, t.pipeline, t.input, t.executions, t.redrives,
+    picked.redrive AS redrive_pending, picked.was = 'RUNNING' AS reclaimed;
 
 -- name: fail_exhausted_tasks
 -- A task whose worker died during each of its last executions (its lease expired every time)
