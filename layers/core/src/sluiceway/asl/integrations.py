@@ -187,17 +187,7 @@ class LambdaInvokeIntegration(Integration):
 
     async def run(self, request: TaskRequest) -> Any:
         parameters = request.payload
-        function = parameters.get("FunctionName") if isinstance(parameters, Mapping) else None
-        if not isinstance(function, str):
-            raise StatesError(RUNTIME, "The field 'FunctionName' of lambda:invoke must be a string")
-        try:
-            result = await invoke_function(
-                self.invoker, function, request_payload(parameters), request.context
-            )
-        except StatesError as failure:
-            raise StatesError(
-                failure.error, _compact_cause(failure.cause), terminal=failure.terminal
-            ) from None
+        result = await invoke_lambda(self.invoker, request)
         if parameters.get("InvocationType") == "Event":
             return self._response(parameters, None, 202)
         return self._response(parameters, result, 200)
@@ -272,6 +262,23 @@ def request_payload(parameters: Mapping[str, Any]) -> Any:
         except ValueError:
             return payload
     return payload
+
+
+async def invoke_lambda(invoker: LambdaInvoker, request: TaskRequest) -> Any:
+    """lambda:invoke's call (also its ``.waitForTaskToken`` form): ``FunctionName`` and
+    ``Payload`` from the parameters; a function's error cause re-serialized compactly."""
+    parameters = request.payload
+    function = parameters.get("FunctionName") if isinstance(parameters, Mapping) else None
+    if not isinstance(function, str):
+        raise StatesError(RUNTIME, "The field 'FunctionName' of lambda:invoke must be a string")
+    try:
+        return await invoke_function(
+            invoker, function, request_payload(parameters), request.context
+        )
+    except StatesError as failure:
+        raise StatesError(
+            failure.error, _compact_cause(failure.cause), terminal=failure.terminal
+        ) from None
 
 
 def _compact_cause(cause: str | None) -> str | None:

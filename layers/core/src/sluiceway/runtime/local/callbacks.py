@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluiceway.adapters.postgres.queue import QueueAdmin, QueueNotFound
 from sluiceway.asl import Integration, StatesError
-from sluiceway.asl.integrations import invoke_function, request_payload
+from sluiceway.asl.integrations import invoke_lambda
 from sluiceway.ports import OutgoingMessage
 
 if TYPE_CHECKING:
@@ -123,15 +123,9 @@ class LambdaInvokeWaitForTaskToken(Integration):
         return deterministic_token(context)
 
     async def run(self, request: TaskRequest) -> Any:
-        parameters = request.payload if isinstance(request.payload, Mapping) else {}
-        function = parameters.get("FunctionName")
-        if not isinstance(function, str):
-            raise StatesError("States.Runtime", "The field 'FunctionName' must be a string")
         token, first = await _register(self.tokens, request)
         if first:  # a function error fails the state; its result is not the state's
-            await invoke_function(
-                self.invoker, function, request_payload(parameters), request.context
-            )
+            await invoke_lambda(self.invoker, request)
         return await _callback(self.tokens, token, request)
 
 
