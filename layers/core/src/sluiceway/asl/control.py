@@ -58,11 +58,8 @@ class RetryPolicy:
 
 
 class DeadlineExceeded(Exception):
-    """Raised by :func:`with_deadline` when the time is up."""
-
-    def __init__(self, heartbeat: bool = False) -> None:
-        super().__init__("heartbeat" if heartbeat else "timeout")
-        self.heartbeat = heartbeat
+    """Raised by :func:`with_deadline` when the time is up (a timeout or a missed heartbeat:
+    AWS reports both as ``States.Timeout``, recorded)."""
 
 
 class Heartbeat:
@@ -87,19 +84,18 @@ async def with_deadline(
     if timeout is None and heartbeat_seconds is None:
         return await work
     task: asyncio.Future[T] = asyncio.ensure_future(work)
-    watchers: dict[asyncio.Future[Any], bool] = {}
+    watchers: list[asyncio.Future[Any]] = []
     if timeout is not None:
-        watchers[asyncio.ensure_future(sleep(timeout))] = False
+        watchers.append(asyncio.ensure_future(sleep(timeout)))
     if heartbeat_seconds is not None:
-        watchers[
+        watchers.append(
             asyncio.ensure_future(_watch(sleep, heartbeat_seconds, heartbeat or Heartbeat()))
-        ] = True
+        )
     try:
         done, _ = await asyncio.wait({task, *watchers}, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             return task.result()
-        expired = next(watcher for watcher in watchers if watcher in done)
-        raise DeadlineExceeded(heartbeat=watchers[expired])
+        raise DeadlineExceeded
     finally:
         for future in (task, *watchers):
             if not future.done():

@@ -19,16 +19,11 @@ from sluiceway.asl.intrinsics import Intrinsic
 from sluiceway.asl.jsonata_eval import QueryEvaluationError
 from sluiceway.asl.model import ChoiceState, FailState, PassState, State, WaitState
 from sluiceway.asl.paths import JsonPath
-from sluiceway.asl.payload import compact_json
+from sluiceway.asl.payload import plain_text
 from sluiceway.asl.processing import apply_input_path, apply_output_path, merge_result, read_path
 from sluiceway.asl.variables import Context
 
 Step = tuple[str | None, Any, dict[str, Any]]
-
-
-def _plain(value: Any) -> str:
-    """A value as AWS quotes it in a runtime error: strings bare, the rest as JSON."""
-    return value if isinstance(value, str) else compact_json(value)
 
 
 def jsonata_output(state: State, context: Context, states: dict[str, Any], default: Any) -> Any:
@@ -132,7 +127,7 @@ class FlowStates:
                 if (
                     state.timestamp_path is not None
                 ):  # AWS: "...: $.start_at == 2023-12-06T07:58:05"
-                    shown = f"{state.timestamp_path.source} == {_plain(text)}"
+                    shown = f"{state.timestamp_path.source} == {plain_text(text)}"
                 raise StatesError(
                     errors.RUNTIME,
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended "

@@ -30,7 +30,7 @@ from sluiceway.asl.jsonata_eval import JsonataTemplate, QueryEvaluationError
 from sluiceway.asl.map_config import ItemReaderConfig, ObjectStore, batches, read_items
 from sluiceway.asl.model import Graph, MapState
 from sluiceway.asl.paths import JsonPath
-from sluiceway.asl.payload import PayloadTemplate, compact_json
+from sluiceway.asl.payload import PayloadTemplate, plain_text
 from sluiceway.asl.processing import read_path
 from sluiceway.asl.result_writer import ChildRun, results
 from sluiceway.asl.variables import Context, Scope
@@ -354,7 +354,7 @@ class MapStates:
                 with contextlib.suppress(ValueError):
                     percentage = float(percentage)
             if isinstance(percentage, bool) or not isinstance(percentage, int | float):
-                shown = percentage if isinstance(percentage, str) else compact_json(percentage)
+                shown = plain_text(percentage)
                 raise StatesError(
                     errors.RUNTIME,
                     f'The ToleratedFailurePercentagePath field refers to value "{shown}" which is '
@@ -379,7 +379,7 @@ def _path_integer(path: JsonPath, data: Any, context: Context, field: str) -> in
     ):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        shown = value if isinstance(value, str) else compact_json(value)
+        shown = plain_text(value)
         raise StatesError(
             errors.RUNTIME,
             f'The {field}Path field refers to value "{shown}" which is not a valid integer: '

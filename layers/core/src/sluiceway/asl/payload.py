@@ -34,6 +34,11 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def plain_text(value: Any) -> str:
+    """A value as AWS quotes it in a runtime error: strings bare, the rest as compact JSON."""
+    return value if isinstance(value, str) else compact_json(value)
+
+
 def json_copy(value: Any) -> Any:
     """A deep copy of a JSON value, through orjson (several times faster than copy.deepcopy);
     values orjson cannot represent (integers beyond 64 bits) take the slow path."""
