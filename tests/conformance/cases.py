@@ -11,7 +11,7 @@ import pytest
 
 def recorded_cases(folder: Path) -> list[Any]:
     """One pytest param per case, named ``<file stem>/<case name>``. The file's other top-level
-    keys are defaults of its cases (``"loose": true``, say)."""
+    keys are defaults of its cases (one ``masked`` list, say)."""
     params = []
     for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))

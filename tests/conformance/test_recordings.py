@@ -25,11 +25,6 @@ JSON_TEXT_FIELDS = ("input", "output", "parameters", "payload")
 MASK = "<masked>"
 ANY = "<any>"  # an expected value AWS made random or time-based (ARNs, dates, request ids)
 _REQUEST_ID = re.compile(r"Request ID: [^;]*;")
-#: With ``"loose": true``, parts of a recording that depend on AWS internals are compared
-#: loosely: the HTTP metadata of a lambda:invoke result is left out, and a Lambda error cause
-#: (``{"errorMessage", "errorType", "requestId", "stackTrace"}``) is compared by message and type.
-HTTP_METADATA = ("SdkHttpMetadata", "SdkResponseMetadata")
-LAMBDA_ERROR_FIELDS = ("errorMessage", "errorType")
 
 
 class _Invoker:
@@ -85,23 +80,6 @@ def _masked(value: Any, names: frozenset[str]) -> Any:
                 return value
             masked = json.dumps(_masked(parsed, names), ensure_ascii=False)
             return f"<{_json_style(value, parsed)} JSON> {masked}"
-    return value
-
-
-def _loose(value: Any) -> Any:
-    """``value`` without the parts that depend on AWS internals (see HTTP_METADATA)."""
-    if isinstance(value, dict):
-        return {k: _loose(v) for k, v in value.items() if k not in HTTP_METADATA}
-    if isinstance(value, list):
-        return [_loose(item) for item in value]
-    if isinstance(value, str) and "stackTrace" in value and value.startswith("{"):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return value
-        if isinstance(parsed, dict) and "errorType" in parsed:
-            return {"lambda error": {k: parsed.get(k) for k in LAMBDA_ERROR_FIELDS}}
-        return _loose(parsed)
     return value
 
 
@@ -200,8 +178,7 @@ def _check(case: dict[str, Any], invoker: LambdaInvoker) -> None:
     masked = frozenset(case.get("masked", ()))
 
     def normal(value: Any) -> Any:
-        value = _masked(value, masked)
-        return _loose(value) if case.get("loose") else value
+        return _masked(value, masked)
 
     actual = {"status": result.status, "error": result.error, "cause": result.cause}
     expected = {key: case.get(key) for key in actual}
