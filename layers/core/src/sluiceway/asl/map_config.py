@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sluiceway.asl.errors import ITEM_READER_FAILED, StatesError
-from sluiceway.asl.hash_order import hash_map
+from sluiceway.asl.hash_order import hash_map_order
 
 S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 INPUT_TYPES = ("JSON", "JSONL", "CSV")
@@ -183,15 +183,10 @@ def _decode(config: ItemReaderConfig, text: str) -> list[Any]:
         headers, rows = rows[0], rows[1:]
     if len(set(headers)) != len(headers):
         raise StatesError(ITEM_READER_FAILED, "CSV headers cannot contain duplicates.")
-    items = []
-    for row in rows:
-        if not row:
-            continue
-        # AWS drops the fields beyond the headers and fills the missing ones with "".
-        items.append(
-            hash_map({name: row[i] if i < len(row) else "" for i, name in enumerate(headers)})
-        )
-    return items
+    # Keys in HashMap order (computed once per file); AWS drops the fields beyond the headers
+    # and fills the missing ones with "".
+    columns = hash_map_order((name, i) for i, name in enumerate(headers))
+    return [{name: row[i] if i < len(row) else "" for name, i in columns} for row in rows if row]
 
 
 def batches(items: list[Any], max_items: int | None, max_bytes: int | None) -> list[list[Any]]:
